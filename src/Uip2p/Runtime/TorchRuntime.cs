@@ -1,0 +1,110 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using TorchSharp;
+
+namespace Uip2p.Runtime;
+
+/// <summary>
+/// Loads TorchSharp's native libraries and says where they came from.
+/// In the CLI and the tests TorchSharp finds them next to the application. In a notebook kernel it
+/// looks next to the kernel instead (DESIGN §4), so <see cref="LoadNativesFrom"/> loads them by
+/// absolute path from the project's build output before TorchSharp initialises.
+/// </summary>
+public static class TorchRuntime
+{
+    static readonly object Gate = new();
+    static bool _loaded;
+
+    /// <summary>The backend this build was restored for: <c>cpu</c> or <c>cuda</c> (MSBuild property TorchBackend).</summary>
+    public static string Backend =>
+        typeof(TorchRuntime).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == "TorchBackend")?.Value ?? "cpu";
+
+    /// <summary>The TorchSharp package version, e.g. <c>0.107.0</c>.</summary>
+    public static string TorchSharpVersion =>
+        typeof(torch).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
+        ?? typeof(torch).Assembly.GetName().Version?.ToString() ?? "unknown";
+
+    /// <summary>The LibTorch version the natives were built from (TorchSharp's <c>torch.__version__</c>).</summary>
+    public static string LibTorchVersion
+    {
+        get { EnsureLoaded(); return torch.__version__; }
+    }
+
+    /// <summary>Initialises TorchSharp once, with a message that names the known causes when it fails.</summary>
+    public static void EnsureLoaded()
+    {
+        if (_loaded) return;
+        lock (Gate)
+        {
+            if (_loaded) return;
+            try
+            {
+                torch.InitializeDeviceType(DeviceType.CPU);
+            }
+            catch (Exception e)
+            {
+                throw new InvalidOperationException(
+                    "TorchSharp's native libraries could not be loaded. " +
+                    "On Debian 12 the usual cause is libLibTorchSharp.so's need of GLIBCXX_3.4.32: build the project with " +
+                    "'dotnet build' (the build marks that need weak). In a notebook, call Uip2p.Notebooks.Workbench.Setup(...) " +
+                    "with the build output folder before any tensor is made. Original error: " + e.Message, e);
+            }
+            _loaded = true;
+        }
+    }
+
+    /// <summary>
+    /// Loads LibTorch and libLibTorchSharp by absolute path from a build-output folder (its root or
+    /// <c>runtimes/&lt;rid&gt;/native</c>), then initialises TorchSharp. Must run before the first tensor.
+    /// Returns the folder the natives were loaded from.
+    /// </summary>
+    public static string LoadNativesFrom(string buildOutput)
+    {
+        string dir = FindNativeDirectory(buildOutput)
+            ?? throw new DirectoryNotFoundException(
+                $"No {NativeFileName("LibTorchSharp")} under '{Path.GetFullPath(buildOutput)}' (looked in the folder and in runtimes/{RuntimeInformation.RuntimeIdentifier}/native). " +
+                "Build the project first: dotnet build src/Uip2p.Cli -c Release.");
+        lock (Gate)
+        {
+            // Order matters only where the loader cannot resolve dependencies itself (Windows); on
+            // Linux the libraries' $ORIGIN run path finds the rest next to libLibTorchSharp.
+            foreach (string name in new[] { "c10", "torch_cpu", "c10_cuda", "torch_cuda", "torch", "LibTorchSharp" })
+            {
+                string path = Path.Combine(dir, NativeFileName(name));
+                if (File.Exists(path)) NativeLibrary.Load(path);
+            }
+        }
+        EnsureLoaded();
+        return dir;
+    }
+
+    /// <summary>Where LibTorchSharp was loaded from in this process (Linux: read from /proc/self/maps).</summary>
+    public static string NativeLocation
+    {
+        get
+        {
+            EnsureLoaded();
+            if (!OperatingSystem.IsLinux() || !File.Exists("/proc/self/maps")) return "(not known on this OS)";
+            foreach (string line in File.ReadLines("/proc/self/maps"))
+            {
+                int at = line.IndexOf('/');
+                if (at >= 0 && line.EndsWith("/libLibTorchSharp.so", StringComparison.Ordinal))
+                    return Path.GetDirectoryName(line[at..]) ?? line[at..];
+            }
+            return "(not found in /proc/self/maps)";
+        }
+    }
+
+    static string? FindNativeDirectory(string root)
+    {
+        if (!Directory.Exists(root)) return null;
+        string file = NativeFileName("LibTorchSharp");
+        foreach (string dir in new[] { root, Path.Combine(root, "runtimes", RuntimeInformation.RuntimeIdentifier, "native") })
+            if (File.Exists(Path.Combine(dir, file))) return Path.GetFullPath(dir);
+        return null;
+    }
+
+    static string NativeFileName(string name) =>
+        OperatingSystem.IsWindows() ? name + ".dll" : OperatingSystem.IsMacOS() ? "lib" + name + ".dylib" : "lib" + name + ".so";
+}
