@@ -1,3 +1,11 @@
-using Uip2p.Runtime;
-TorchRuntime.EnsureLoaded();
-Console.WriteLine($"{TorchRuntime.TorchSharpVersion} {TorchRuntime.LibTorchVersion} {Devices.Default} {TorchRuntime.NativeLocation}");
+using System.CommandLine;
+using Uip2p.Cli;
+using Uip2p.Cli.Commands;
+
+// uip2p: the workbench's command line. Each verb lives in Commands/ and calls the library.
+var root = new RootCommand("uip2p — UIP2P research workbench: instruction-based image editing trained with Cycle Edit Consistency.");
+root.Options.Add(GlobalOptions.Device);
+root.Options.Add(GlobalOptions.Threads);
+root.Subcommands.Add(InfoCommand.Create());
+root.Subcommands.Add(NotebooksCommand.Create());
+return CliErrors.Run(() => root.Parse(args).Invoke());

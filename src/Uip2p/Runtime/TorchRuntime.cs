@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
+using System.Runtime.Loader;
 using TorchSharp;
 
 namespace Uip2p.Runtime;
@@ -14,6 +15,7 @@ public static class TorchRuntime
 {
     static readonly object Gate = new();
     static bool _loaded;
+    static bool _resolverInstalled;
 
     /// <summary>The backend this build was restored for: <c>cpu</c> or <c>cuda</c> (MSBuild property TorchBackend).</summary>
     public static string Backend =>
@@ -74,6 +76,25 @@ public static class TorchRuntime
                 string path = Path.Combine(dir, NativeFileName(name));
                 if (File.Exists(path)) NativeLibrary.Load(path);
             }
+            // SkiaSharp/HarfBuzzSharp (figures) look next to the kernel too; their sonames carry a
+            // version, so a preload is not found by name: resolve them from this folder on demand.
+            if (!_resolverInstalled)
+            {
+                foreach (var assembly in new[] { typeof(SkiaSharp.SKTypeface).Assembly, typeof(torch).Assembly })
+                {
+                    try
+                    {
+                        NativeLibrary.SetDllImportResolver(assembly, (name, _, _) => ResolveFrom(dir, name));
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        // The library set its own resolver; fall back to its load context's event.
+                        var context = AssemblyLoadContext.GetLoadContext(assembly) ?? AssemblyLoadContext.Default;
+                        context.ResolvingUnmanagedDll += (_, name) => ResolveFrom(dir, name);
+                    }
+                }
+                _resolverInstalled = true;
+            }
         }
         EnsureLoaded();
         return dir;
@@ -94,6 +115,16 @@ public static class TorchRuntime
             }
             return "(not found in /proc/self/maps)";
         }
+    }
+
+    static IntPtr ResolveFrom(string dir, string name)
+    {
+        foreach (string file in new[] { name, NativeFileName(name), name + ".so", name + ".dylib", name + ".dll" })
+        {
+            string path = Path.Combine(dir, file);
+            if (File.Exists(path) && NativeLibrary.TryLoad(path, out IntPtr handle)) return handle;
+        }
+        return IntPtr.Zero;
     }
 
     static string? FindNativeDirectory(string root)

@@ -1,0 +1,45 @@
+using Uip2p.Imaging;
+
+namespace Uip2p.Charts;
+
+/// <summary>
+/// ScottPlot 5 set-up shared by notebooks, reports and the CLI: the figure font is registered by file
+/// (Skia finds no system font on its own, see <see cref="Fonts"/>), and PNG/SVG export is atomic.
+/// </summary>
+public static class ChartStyle
+{
+    static readonly Lazy<bool> FontRegistered = new(() =>
+    {
+        if (Fonts.FilePath is { } path)
+        {
+            ScottPlot.Fonts.AddFontFile("Uip2p Sans", path);
+            ScottPlot.Fonts.Default = "Uip2p Sans";
+        }
+        return true;
+    });
+
+    /// <summary>A new plot with the workbench's font.</summary>
+    public static ScottPlot.Plot NewPlot()
+    {
+        _ = FontRegistered.Value;
+        return new ScottPlot.Plot();
+    }
+
+    /// <summary>Saves a plot as PNG or SVG (by extension), atomically.</summary>
+    public static void Save(ScottPlot.Plot plot, string path, int width = 640, int height = 400)
+    {
+        _ = FontRegistered.Value;
+        string ext = Path.GetExtension(path).ToLowerInvariant();
+        switch (ext)
+        {
+            case ".png":
+                AtomicFile.WriteAllBytes(path, plot.GetImageBytes(width, height, ScottPlot.ImageFormat.Png));
+                break;
+            case ".svg":
+                AtomicFile.WriteAllText(path, plot.GetSvgXml(width, height));
+                break;
+            default:
+                throw new ArgumentException($"{path}: charts are saved as .png or .svg, not '{ext}'.");
+        }
+    }
+}
