@@ -8,4 +8,5 @@ root.Options.Add(GlobalOptions.Device);
 root.Options.Add(GlobalOptions.Threads);
 root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(NotebooksCommand.Create());
-return CliErrors.Run(() => root.Parse(args).Invoke());
+// Our handler turns user errors into one line; System.CommandLine's would print a stack trace.
+return CliErrors.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Spectre.Console;
 using Uip2p.Notebooks;
 
 namespace Uip2p.Cli.Commands;
@@ -13,9 +12,8 @@ static class InfoCommand
         command.SetAction(result =>
         {
             GlobalOptions.Apply(result);
-            var table = new Table().AddColumn("what").AddColumn("value");
-            foreach (var (name, value) in WorkbenchInfo.Current().Rows()) table.AddRow(Markup.Escape(name), Markup.Escape(value));
-            AnsiConsole.Write(table);
+            // Plain aligned lines: readable, and never wrapped when piped into grep or a log.
+            foreach (var (name, value) in WorkbenchInfo.Current().Rows()) Console.WriteLine($"{name,-20} {value}");
             return 0;
         });
         return command;

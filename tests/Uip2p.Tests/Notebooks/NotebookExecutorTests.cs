@@ -1,0 +1,79 @@
+using System.Text.Json;
+using Uip2p.Notebooks;
+
+namespace Uip2p.Tests.Notebooks;
+
+/// <summary>
+/// Notebooks run in the real dotnet-interactive kernel through Debian's nbclient, as users and CI run them.
+/// These tests need the CLI's Release build (the notebooks reference its Uip2p.dll) and scripts/setup.sh's packages.
+/// </summary>
+[Collection("notebooks")]
+public class NotebookExecutorTests
+{
+    static NotebookExecutor Executor(string output) => new(output) { CellTimeout = TimeSpan.FromMinutes(10) };
+
+    [Fact]
+    public void Every_notebook_in_the_repository_runs_green()
+    {
+        _ = TestPaths.CliDll;
+        using var dir = new TempDir();
+        var executor = Executor(dir.Path);
+        executor.Environment["UIP2P_CI"] = "1";
+        var results = executor.RunAll([Path.Combine(TestPaths.Repo, "notebooks")]);
+        Assert.NotEmpty(results);
+        Assert.All(results, r => Assert.True(r.Succeeded, r.ToString()));
+        foreach (var r in results)
+        {
+            // The executed copy keeps its outputs: every code cell ran and produced something.
+            using var doc = JsonDocument.Parse(File.ReadAllText(r.ExecutedCopy));
+            var code = doc.RootElement.GetProperty("cells").EnumerateArray().Where(c => c.GetProperty("cell_type").GetString() == "code").ToList();
+            Assert.All(code, c => Assert.Equal(JsonValueKind.Number, c.GetProperty("execution_count").ValueKind));
+            Assert.Contains(code, c => c.GetProperty("outputs").GetArrayLength() > 0);
+        }
+    }
+
+    [Fact]
+    public void Setup_notebook_shows_image_table_and_chart()
+    {
+        _ = TestPaths.CliDll;
+        using var dir = new TempDir();
+        var result = Executor(dir.Path).Run(Path.Combine(TestPaths.Repo, "notebooks", "00-setup.ipynb"));
+        Assert.True(result.Succeeded, result.ToString());
+        string executed = File.ReadAllText(result.ExecutedCopy);
+        Assert.Contains("data:image/png;base64,", executed);
+        Assert.Contains("<th>CLIP-I</th>", executed);
+        Assert.Contains("0.107.0", executed);
+        Assert.Contains("runtimes/linux-x64/native", executed);
+    }
+
+    [Fact]
+    public void A_throwing_cell_fails_the_notebook_naming_its_cell_and_error()
+    {
+        using var dir = new TempDir();
+        var result = Executor(dir.Path).Run(TestPaths.TestData("failing-exception.ipynb"));
+        Assert.False(result.Succeeded);
+        Assert.Equal(3, result.FailedCell);
+        Assert.Contains("deliberate failure after 42", result.Error);
+        Assert.Contains("failing-exception.ipynb", result.ToString());
+        Assert.Contains("cell 3", result.ToString());
+        Assert.True(File.Exists(result.ExecutedCopy));
+        Assert.Contains("42", File.ReadAllText(result.ExecutedCopy)); // outputs before the failure are kept
+    }
+
+    [Fact]
+    public void A_compile_error_fails_the_notebook_with_the_diagnostic()
+    {
+        using var dir = new TempDir();
+        var result = Executor(dir.Path).Run(TestPaths.TestData("failing-compile.ipynb"));
+        Assert.False(result.Succeeded);
+        Assert.Equal(2, result.FailedCell);
+        Assert.Contains("CS0029", result.Error);
+    }
+
+    [Fact]
+    public void Missing_notebook_is_named()
+    {
+        var e = Assert.Throws<FileNotFoundException>(() => new NotebookExecutor().RunAll(["/nowhere/x.ipynb"]));
+        Assert.Contains("/nowhere/x.ipynb", e.Message);
+    }
+}
