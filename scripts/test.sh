@@ -5,20 +5,22 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 "$root/scripts/setup.sh"
 
-log="$root/artifacts/test-output.log"
-mkdir -p "$root/artifacts"
+results="$root/artifacts/test-results"
+rm -rf "$results"
 set +e
 dotnet test Uip2p.Research.sln -c Release --no-build -nologo \
-  --logger "console;verbosity=normal" --results-directory "$root/artifacts/test-results" "$@" 2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
+  --logger "console;verbosity=normal" --logger "trx;LogFileName=tests.trx" --results-directory "$results" "$@"
+status=$?
 set -e
 
-# One plain summary line, whatever the runner printed above.
-summary=$(grep -E "^(Passed|Failed)!" "$log" | tail -1)
-passed=$(sed -nE 's/.*Passed: *([0-9]+).*/\1/p' <<<"$summary")
-failed=$(sed -nE 's/.*Failed: *([0-9]+),.*/\1/p' <<<"$summary")
-skipped=$(sed -nE 's/.*Skipped: *([0-9]+).*/\1/p' <<<"$summary")
+# One plain summary line, read from the TRX report's counters.
+trx="$results/tests.trx"
+if [[ ! -f "$trx" ]]; then echo "test.sh: no test report ($trx); the test run did not start (exit $status)" >&2; exit 1; fi
+counter() { grep -o "<Counters [^>]*" "$trx" | grep -o " $1=\"[0-9]*\"" | grep -o "[0-9]*"; }
+total=$(counter total); passed=$(counter passed); failed=$(counter failed)
+errors=$(counter error); timeouts=$(counter timeout); executed=$(counter executed)
+failed=$((failed + errors + timeouts)); skipped=$((total - executed))
 echo
-echo "Tests: ${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
-if [[ -z "$summary" && $status -eq 0 ]]; then echo "test.sh: no test summary found" >&2; exit 1; fi
+echo "Tests: $passed passed, $failed failed, $skipped skipped"
+if [[ "$total" -eq 0 ]]; then echo "test.sh: no test ran" >&2; exit 1; fi
 exit $status
