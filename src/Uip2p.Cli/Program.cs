@@ -8,5 +8,7 @@ root.Options.Add(GlobalOptions.Device);
 root.Options.Add(GlobalOptions.Threads);
 root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(NotebooksCommand.Create());
+root.Subcommands.Add(TokenizeCommand.Create());
+root.Subcommands.Add(ClipScoreCommand.Create());
 // Our handler turns user errors into one line; System.CommandLine's would print a stack trace.
 return CliErrors.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));

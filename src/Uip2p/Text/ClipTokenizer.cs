@@ -112,7 +112,7 @@ public sealed partial class ClipTokenizer
                 unknownToken: null, continuingSubwordPrefix: null, endOfWordSuffix: "</w>");
             return new ClipTokenizer(bpe, vocabulary, contextLength, padId, source);
         }
-        catch (Exception e) when (e is ArgumentException or FormatException or JsonException or KeyNotFoundException)
+        catch (Exception e) when (e is ArgumentException or FormatException or JsonException or KeyNotFoundException or InvalidOperationException)
         {
             throw new InvalidDataException($"{source}: the vocabulary/merges could not be loaded: {e.Message}", e);
         }

@@ -55,3 +55,40 @@ public class CliTests
         Assert.Contains("notebooks", output);
     }
 }
+
+public class CliModelVerbTests
+{
+    [Fact]
+    public void Tokenize_prints_ids_tokens_and_truncation()
+    {
+        string tok = Path.Combine(TestPaths.Oracle, "clip-tokenizer");
+        var (code, output) = CliTests.Run("tokenize", "--tokenizer", tok, "make the dog's fur blue", string.Join(" ", Enumerable.Repeat("cat", 90)));
+        Assert.True(code == 0, output);
+        Assert.Contains("[49406, 1078, 518, 1929, 568, 9686, 1746, 49407", output);
+        Assert.Contains("dog | 's | fur", output);
+        Assert.Contains("(TRUNCATED)", output);
+    }
+
+    [Fact]
+    public void Tokenize_with_a_missing_folder_is_one_clear_line()
+    {
+        var (code, output) = CliTests.Run("tokenize", "--tokenizer", "/nowhere/tok", "x");
+        Assert.Equal(2, code);
+        Assert.Contains("/nowhere/tok", output);
+        Assert.DoesNotContain("   at ", output);
+    }
+
+    [Fact]
+    public void Clip_score_prints_a_cosine_per_image_and_caption()
+    {
+        using var dir = new TempDir();
+        string model = Parity.ClipFolders.WriteTinyClipModel(Path.Combine(dir.Path, "clip"));
+        Imaging.ImageIOTestsAccess.SaveNoise(dir.File("a.png"));
+        var (code, output) = CliTests.Run("clip-score", "--model", model, "--image", dir.File("a.png"), "--text", "a photo of a cat", "a dog");
+        Assert.True(code == 0, output);
+        var row = output.Split('\n').Single(l => l.StartsWith("a.png"));
+        var values = row.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(2, values.Count);
+        Assert.All(values, v => Assert.InRange(v, -1, 1));
+    }
+}

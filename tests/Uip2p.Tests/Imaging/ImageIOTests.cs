@@ -142,3 +142,10 @@ public class ImageIOTests
         Assert.False(ImageIO.LooksLikeImage(zeros(10)));
     }
 }
+
+/// <summary>Small helpers other test classes use to make image files.</summary>
+static class ImageIOTestsAccess
+{
+    public static void SaveNoise(string path, int h = 48, int w = 64) =>
+        ImageIO.Save(rand([1, 3, h, w], generator: new Generator(3)), path);
+}

@@ -42,6 +42,14 @@ public static class ClipCheckpoints
         return model;
     }
 
+    /// <summary>Writes a CLIPModel folder (config.json + model.safetensors, each atomically) that <see cref="LoadModel"/> and transformers read.</summary>
+    public static void SaveModel(ClipModel model, string folder)
+    {
+        Directory.CreateDirectory(folder);
+        SafetensorsFile.Save(Path.Combine(folder, "model.safetensors"), model.state_dict());
+        AtomicFile.WriteAllText(Path.Combine(folder, "config.json"), model.Config.ToJson().ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+    }
+
     /// <summary>Loads a state dict in transformers naming, accepting optional <c>position_ids</c>.</summary>
     public static LoadReport Load(TorchSharp.torch.nn.Module model, IReadOnlyDictionary<string, Tensor> state, string source, bool strict = true) =>
         StateDictLoader.Load(model, state, source, strict, IsOptionalBuffer);
