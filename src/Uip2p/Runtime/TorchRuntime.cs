@@ -52,7 +52,32 @@ public static class TorchRuntime
                     "'dotnet build' (the build marks that need weak). In a notebook, call Uip2p.Notebooks.Workbench.Setup(...) " +
                     "with the build output folder before any tensor is made. Original error: " + e.Message, e);
             }
+            DisableNnpack();
             _loaded = true;
+        }
+    }
+
+    /// <summary>
+    /// Turns LibTorch's NNPACK convolution path off. On CPUs NNPACK does not support (most x86 servers
+    /// here), LibTorch otherwise prints "Could not initialize NNPACK! Reason: Unsupported hardware." on
+    /// stderr for every small convolution; it only ever helps batches of 16+ on supported CPUs. TorchSharp
+    /// has no binding for the switch, so the exported C++ functions are called directly (Itanium ABI:
+    /// <c>at::globalContext()</c>, then <c>Context::setUserEnabledNNPACK(bool)</c> with the context as <c>this</c>).
+    /// Where the symbols are not found (other platforms, other builds) nothing happens.
+    /// </summary>
+    static unsafe void DisableNnpack()
+    {
+        if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64) return;
+        foreach (string lib in new[] { "libtorch_cpu.so" })
+        {
+            if (!NativeLibrary.TryLoad(lib, typeof(torch).Assembly, null, out IntPtr handle)) continue;
+            if (NativeLibrary.TryGetExport(handle, "_ZN2at13globalContextEv", out IntPtr global) &&
+                NativeLibrary.TryGetExport(handle, "_ZN2at7Context20setUserEnabledNNPACKEb", out IntPtr setNnpack))
+            {
+                IntPtr context = ((delegate* unmanaged<IntPtr>)global)();
+                ((delegate* unmanaged<IntPtr, byte, void>)setNnpack)(context, 0);
+            }
+            return;
         }
     }
 

@@ -103,7 +103,7 @@ public sealed class SpatialSelfAttention : Module<Tensor, Tensor>
 
     public SpatialSelfAttention(int channels, int groups, double eps) : base(nameof(SpatialSelfAttention))
     {
-        group_norm = GroupNorm(groups, channels, eps);
+        group_norm = Norms.GroupNorm(groups, channels, eps);
         to_q = Linear(channels, channels);
         to_k = Linear(channels, channels);
         to_v = Linear(channels, channels);

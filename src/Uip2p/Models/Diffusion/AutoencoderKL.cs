@@ -176,7 +176,7 @@ public sealed class VaeEncoder : Module<Tensor, Tensor>
         }
         down_blocks = new ModuleList<DownEncoderBlock2D>(blocks.ToArray());
         mid_block = new VaeMidBlock(ch[^1], c.NormNumGroups, c.MidBlockAddAttention);
-        conv_norm_out = GroupNorm(c.NormNumGroups, ch[^1], 1e-6);
+        conv_norm_out = Norms.GroupNorm(c.NormNumGroups, ch[^1], 1e-6);
         conv_out = Conv2d(ch[^1], 2 * c.LatentChannels, 3, padding: 1);
         RegisterComponents();
     }
@@ -213,7 +213,7 @@ public sealed class VaeDecoder : Module<Tensor, Tensor>
             blocks.Add(new UpDecoderBlock2D(prev, output, c.LayersPerBlock + 1, c.NormNumGroups, i < reversed.Length - 1));
         }
         up_blocks = new ModuleList<UpDecoderBlock2D>(blocks.ToArray());
-        conv_norm_out = GroupNorm(c.NormNumGroups, c.BlockOutChannels[0], 1e-6);
+        conv_norm_out = Norms.GroupNorm(c.NormNumGroups, c.BlockOutChannels[0], 1e-6);
         conv_out = Conv2d(c.BlockOutChannels[0], c.OutChannels, 3, padding: 1);
         RegisterComponents();
     }

@@ -21,10 +21,10 @@ public sealed class ResnetBlock2D : nn.Module
     public ResnetBlock2D(int inChannels, int outChannels, int? tembChannels, int groups, double eps, double outputScaleFactor = 1.0)
         : base(nameof(ResnetBlock2D))
     {
-        norm1 = GroupNorm(groups, inChannels, eps);
+        norm1 = Norms.GroupNorm(groups, inChannels, eps);
         conv1 = Conv2d(inChannels, outChannels, 3, padding: 1);
         if (tembChannels is int t) time_emb_proj = Linear(t, outChannels);
-        norm2 = GroupNorm(groups, outChannels, eps);
+        norm2 = Norms.GroupNorm(groups, outChannels, eps);
         conv2 = Conv2d(outChannels, outChannels, 3, padding: 1);
         if (inChannels != outChannels) conv_shortcut = Conv2d(inChannels, outChannels, 1);
         _outputScale = outputScaleFactor;

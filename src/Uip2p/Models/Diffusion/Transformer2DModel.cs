@@ -90,7 +90,7 @@ public sealed class Transformer2DModel : nn.Module
     {
         _inner = heads * headDim;
         _linear = useLinearProjection;
-        norm = GroupNorm(groups, inChannels, 1e-6);
+        norm = Norms.GroupNorm(groups, inChannels, 1e-6);
         proj_in = useLinearProjection ? Linear(inChannels, _inner) : Conv2d(inChannels, _inner, 1);
         transformer_blocks = new ModuleList<BasicTransformerBlock>(Enumerable.Range(0, layers).Select(_ => new BasicTransformerBlock(_inner, heads, headDim, crossAttentionDim)).ToArray());
         proj_out = useLinearProjection ? Linear(_inner, inChannels) : Conv2d(_inner, inChannels, 1);

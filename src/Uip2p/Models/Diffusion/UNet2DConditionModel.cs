@@ -49,7 +49,7 @@ public sealed class UNet2DConditionModel : nn.Module
             ups.Add(new UpBlock2D(config, i, input, prev, output, config.UpBlockTypes[i] == "CrossAttnUpBlock2D", addUpsample: i < n - 1));
         }
         up_blocks = new ModuleList<UNetUpBlock>(ups.ToArray());
-        conv_norm_out = GroupNorm(config.NormNumGroups, ch[0], config.NormEps);
+        conv_norm_out = Norms.GroupNorm(config.NormNumGroups, ch[0], config.NormEps);
         conv_out = Conv2d(ch[0], config.OutChannels, config.ConvOutKernel, padding: (config.ConvOutKernel - 1) / 2);
         RegisterComponents();
 
