@@ -10,5 +10,7 @@ root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(NotebooksCommand.Create());
 root.Subcommands.Add(TokenizeCommand.Create());
 root.Subcommands.Add(ClipScoreCommand.Create());
+root.Subcommands.Add(EditCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
 // Our handler turns user errors into one line; System.CommandLine's would print a stack trace.
 return CliErrors.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));

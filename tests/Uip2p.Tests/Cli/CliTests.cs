@@ -92,3 +92,46 @@ public class CliModelVerbTests
         Assert.All(values, v => Assert.InRange(v, -1, 1));
     }
 }
+
+public class CliEditAndBenchTests
+{
+    [Fact]
+    public void Edit_writes_an_image_with_the_floored_size()
+    {
+        using var dir = new TempDir();
+        Uip2p.Pipelines.TinyPipeline.Create(dir.File("model"));
+        Imaging.ImageIOTestsAccess.SaveNoise(dir.File("in.png"), 37, 50);
+        var (code, output) = CliTests.Run("edit", "--model", dir.File("model"), "--image", dir.File("in.png"), "--instruction", "make it blue",
+            "--out", dir.File("out.png"), "--steps", "3", "--seed", "7");
+        Assert.True(code == 0, output);
+        var edited = Uip2p.Imaging.ImageIO.Load(dir.File("out.png"));
+        Assert.Equal(new long[] { 1, 3, 36, 48 }, edited.shape);
+        var (code2, _) = CliTests.Run("edit", "--model", dir.File("model"), "--image", dir.File("in.png"), "--instruction", "make it blue",
+            "--out", dir.File("out2.png"), "--steps", "3", "--seed", "7");
+        Assert.Equal(0, code2);
+        Assert.Equal(File.ReadAllBytes(dir.File("out.png")), File.ReadAllBytes(dir.File("out2.png")));
+    }
+
+    [Fact]
+    public void Edit_with_a_bad_model_folder_is_one_clear_line()
+    {
+        using var dir = new TempDir();
+        Imaging.ImageIOTestsAccess.SaveNoise(dir.File("in.png"));
+        var (code, output) = CliTests.Run("edit", "--model", dir.Path, "--image", dir.File("in.png"), "--instruction", "x", "--out", dir.File("o.png"));
+        Assert.Equal(2, code);
+        Assert.Contains("model_index.json", output);
+        Assert.False(File.Exists(dir.File("o.png")));
+    }
+
+    [Fact]
+    public void Bench_runs_the_tiny_configuration_and_writes_json()
+    {
+        using var dir = new TempDir();
+        var (code, output) = CliTests.Run("bench", "--unet", "tiny", "--repeats", "1", "--pipeline-steps", "2", "--out", dir.File("bench.json"));
+        Assert.True(code == 0, output);
+        Assert.Contains("of sgemm", output);
+        var json = File.ReadAllText(dir.File("bench.json"));
+        Assert.Contains("UNet forward+backward", json);
+        Assert.Contains("tiny pipeline edit, 2 steps", json);
+    }
+}

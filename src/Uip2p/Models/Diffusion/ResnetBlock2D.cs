@@ -13,7 +13,7 @@ namespace Uip2p.Models.Diffusion;
 public sealed class ResnetBlock2D : nn.Module
 {
     readonly GroupNorm norm1, norm2;
-    readonly Conv2d conv1, conv2;
+    readonly Conv conv1, conv2;
     readonly Linear? time_emb_proj;
     readonly Conv2d? conv_shortcut;
     readonly double _outputScale;
@@ -22,10 +22,10 @@ public sealed class ResnetBlock2D : nn.Module
         : base(nameof(ResnetBlock2D))
     {
         norm1 = Norms.GroupNorm(groups, inChannels, eps);
-        conv1 = Conv2d(inChannels, outChannels, 3, padding: 1);
+        conv1 = new Conv(inChannels, outChannels, 3, padding: 1);
         if (tembChannels is int t) time_emb_proj = Linear(t, outChannels);
         norm2 = Norms.GroupNorm(groups, outChannels, eps);
-        conv2 = Conv2d(outChannels, outChannels, 3, padding: 1);
+        conv2 = new Conv(outChannels, outChannels, 3, padding: 1);
         if (inChannels != outChannels) conv_shortcut = Conv2d(inChannels, outChannels, 1);
         _outputScale = outputScaleFactor;
         RegisterComponents();
@@ -72,11 +72,11 @@ public sealed class Downsample2D : Module<Tensor, Tensor>
 /// <summary><c>Upsample2D</c>: nearest ×2 (or to a given size) then a 3×3 convolution.</summary>
 public sealed class Upsample2D : nn.Module
 {
-    readonly Conv2d conv;
+    readonly Conv conv;
 
     public Upsample2D(int channels) : base(nameof(Upsample2D))
     {
-        conv = Conv2d(channels, channels, 3, padding: 1);
+        conv = new Conv(channels, channels, 3, padding: 1);
         RegisterComponents();
     }
 
