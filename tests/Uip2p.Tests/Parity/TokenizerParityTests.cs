@@ -9,7 +9,7 @@ public class TokenizerParityTests
     /// <summary>Fixtures made with openai's SimpleTokenizer (reference module clip/simple_tokenizer.py).</summary>
     public static TheoryData<string> Fixtures => OracleFixture.Dirs(c => c.Contains("simple_tokenizer", StringComparison.Ordinal));
 
-    static string Dir => Fixtures.First();
+    static string Dir => Fixtures.Cast<string>().First();
 
     public static TheoryData<string, string> Sources
     {
