@@ -12,5 +12,6 @@ root.Subcommands.Add(TokenizeCommand.Create());
 root.Subcommands.Add(ClipScoreCommand.Create());
 root.Subcommands.Add(EditCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(WorldCommand.Create());
 // Our handler turns user errors into one line; System.CommandLine's would print a stack trace.
 return CliErrors.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));
