@@ -13,5 +13,6 @@ root.Subcommands.Add(ClipScoreCommand.Create());
 root.Subcommands.Add(EditCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(WorldCommand.Create());
+root.Subcommands.Add(PretrainCommand.Create());
 // Our handler turns user errors into one line; System.CommandLine's would print a stack trace.
 return CliErrors.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));

@@ -1,4 +1,5 @@
 using TorchSharp.Modules;
+using Uip2p.Models;
 using Uip2p.Models.Diffusion;
 using static TorchSharp.torch;
 

@@ -52,33 +52,26 @@ public static class TorchRuntime
                     "'dotnet build' (the build marks that need weak). In a notebook, call Uip2p.Notebooks.Workbench.Setup(...) " +
                     "with the build output folder before any tensor is made. Original error: " + e.Message, e);
             }
-            DisableNnpack();
+            ConfigureBackends();
             _loaded = true;
         }
     }
 
     /// <summary>
-    /// Turns LibTorch's NNPACK convolution path off. On CPUs NNPACK does not support (most x86 servers
-    /// here), LibTorch otherwise prints "Could not initialize NNPACK! Reason: Unsupported hardware." on
-    /// stderr for every small convolution; it only ever helps batches of 16+ on supported CPUs. TorchSharp
-    /// has no binding for the switch, so the exported C++ functions are called directly (Itanium ABI:
-    /// <c>at::globalContext()</c>, then <c>Context::setUserEnabledNNPACK(bool)</c> with the context as <c>this</c>).
-    /// Where the symbols are not found (other platforms, other builds) nothing happens.
+    /// Turns LibTorch's NNPACK convolutions off: on CPUs NNPACK does not support (most x86 servers) LibTorch
+    /// prints "Could not initialize NNPACK! Reason: Unsupported hardware." for every small convolution, and it
+    /// only ever serves batches of 16+. TorchSharp has no binding for the switch, so the exported C++ setter
+    /// is called (Itanium ABI: <c>at::globalContext()</c>, then <c>Context::setUserEnabledNNPACK(bool)</c> with
+    /// the context as <c>this</c>); where the symbols are missing nothing happens. <c>UIP2P_KEEP_NNPACK=1</c> keeps it.
     /// </summary>
-    static unsafe void DisableNnpack()
+    static unsafe void ConfigureBackends()
     {
         if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64) return;
-        foreach (string lib in new[] { "libtorch_cpu.so" })
-        {
-            if (!NativeLibrary.TryLoad(lib, typeof(torch).Assembly, null, out IntPtr handle)) continue;
-            if (NativeLibrary.TryGetExport(handle, "_ZN2at13globalContextEv", out IntPtr global) &&
-                NativeLibrary.TryGetExport(handle, "_ZN2at7Context20setUserEnabledNNPACKEb", out IntPtr setNnpack))
-            {
-                IntPtr context = ((delegate* unmanaged<IntPtr>)global)();
-                ((delegate* unmanaged<IntPtr, byte, void>)setNnpack)(context, 0);
-            }
-            return;
-        }
+        if (!NativeLibrary.TryLoad("libtorch_cpu.so", typeof(torch).Assembly, null, out IntPtr handle)) return;
+        if (!NativeLibrary.TryGetExport(handle, "_ZN2at13globalContextEv", out IntPtr global)) return;
+        if (Environment.GetEnvironmentVariable("UIP2P_KEEP_NNPACK") != "1" &&
+            NativeLibrary.TryGetExport(handle, "_ZN2at7Context20setUserEnabledNNPACKEb", out IntPtr setNnpack))
+            ((delegate* unmanaged<IntPtr, byte, void>)setNnpack)(((delegate* unmanaged<IntPtr>)global)(), 0);
     }
 
     /// <summary>

@@ -1,5 +1,7 @@
 using static TorchSharp.torch;
 
+using Uip2p.Models;
+
 namespace Uip2p.Schedulers;
 
 /// <summary>
@@ -13,14 +15,14 @@ public sealed class NoiseSchedule
     {
         Config = config;
         int n = config.NumTrainTimesteps;
-        using var betas = config.BetaSchedule switch
+        var betas = config.BetaSchedule switch
         {
             "scaled_linear" => linspace(Math.Sqrt(config.BetaStart), Math.Sqrt(config.BetaEnd), n, dtype: ScalarType.Float32).pow(2),
             "linear" => linspace(config.BetaStart, config.BetaEnd, n, dtype: ScalarType.Float32),
             _ => CosineBetas(n),
         };
-        using var alphas = 1.0f - betas;
-        using var acp = alphas.cumprod(0);
+        var alphas = 1.0f - betas;
+        var acp = alphas.cumprod(0);
         Betas = betas.data<float>().ToArray();
         AlphasCumprod = acp.data<float>().ToArray();
     }
@@ -43,8 +45,8 @@ public sealed class NoiseSchedule
     /// <summary>ᾱ_t gathered for integer timesteps <c>[B]</c>, shaped to broadcast over <paramref name="like"/>.</summary>
     public Tensor AlphaBar(Tensor timesteps, Tensor like)
     {
-        using var table = tensor(AlphasCumprod, dtype: ScalarType.Float32, device: like.device);
-        using var idx = timesteps.to(ScalarType.Int64, like.device);
+        var table = tensor(AlphasCumprod, dtype: ScalarType.Float32, device: like.device);
+        var idx = timesteps.to(ScalarType.Int64, like.device);
         var a = table.index_select(0, idx).to(like.dtype);
         return a.reshape([a.shape[0], .. Enumerable.Repeat(1L, (int)like.dim() - 1)]);
     }
@@ -52,17 +54,17 @@ public sealed class NoiseSchedule
     /// <summary>Forward diffusion <c>z_t = √ᾱ_t·x₀ + √(1 − ᾱ_t)·ε</c> (diffusers' <c>add_noise</c>).</summary>
     public Tensor AddNoise(Tensor x0, Tensor noise, Tensor timesteps)
     {
-        using var scope = NewDisposeScope();
+        using var scope = Scopes.ForInference();
         var a = AlphaBar(timesteps, x0);
-        return (a.sqrt() * x0 + (1 - a).sqrt() * noise).MoveToOuterDisposeScope();
+        return scope.Keep(a.sqrt() * x0 + (1 - a).sqrt() * noise);
     }
 
     /// <summary>The v-prediction target <c>v = √ᾱ_t·ε − √(1 − ᾱ_t)·x₀</c>.</summary>
     public Tensor Velocity(Tensor x0, Tensor noise, Tensor timesteps)
     {
-        using var scope = NewDisposeScope();
+        using var scope = Scopes.ForInference();
         var a = AlphaBar(timesteps, x0);
-        return (a.sqrt() * noise - (1 - a).sqrt() * x0).MoveToOuterDisposeScope();
+        return scope.Keep(a.sqrt() * noise - (1 - a).sqrt() * x0);
     }
 
     /// <summary>
@@ -72,12 +74,12 @@ public sealed class NoiseSchedule
     /// </summary>
     public Tensor PredictX0(Tensor noisy, Tensor modelOutput, Tensor timesteps)
     {
-        using var scope = NewDisposeScope();
+        using var scope = Scopes.ForInference();
         var a = AlphaBar(timesteps, noisy);
         var x0 = Config.PredictionType == "v_prediction"
             ? a.sqrt() * noisy - (1 - a).sqrt() * modelOutput
             : (noisy - (1 - a).sqrt() * modelOutput) / a.sqrt();
-        return x0.MoveToOuterDisposeScope();
+        return scope.Keep(x0);
     }
 
     /// <summary>

@@ -3,6 +3,8 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
+using Uip2p.Models;
+
 namespace Uip2p.Models.Clip;
 
 /// <summary>Multi-head self-attention with separate q/k/v projections (transformers' <c>CLIPAttention</c>).</summary>
@@ -27,11 +29,11 @@ public sealed class ClipAttention : Module<Tensor, Tensor>
     {
         long b = x.shape[0], t = x.shape[1], c = x.shape[2];
         Tensor Split(Tensor y) => y.view(b, t, _heads, c / _heads).transpose(1, 2);
-        using var q = Split(q_proj.call(x));
-        using var k = Split(k_proj.call(x));
-        using var v = Split(v_proj.call(x));
+        var q = Split(q_proj.call(x));
+        var k = Split(k_proj.call(x));
+        var v = Split(v_proj.call(x));
         // Scale 1/√head_size, as openai/CLIP and transformers; text attention is causal.
-        using var o = nn.functional.scaled_dot_product_attention(q, k, v, is_casual: _causal);
+        var o = nn.functional.scaled_dot_product_attention(q, k, v, is_casual: _causal);
         return out_proj.call(o.transpose(1, 2).reshape(b, t, c));
     }
 }
@@ -56,8 +58,8 @@ public sealed class ClipMlp : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        using var h = fc1.call(x);
-        using var a = _act(h);
+        var h = fc1.call(x);
+        var a = _act(h);
         return fc2.call(a);
     }
 }
@@ -80,9 +82,9 @@ public sealed class ClipEncoderLayer : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        using var scope = NewDisposeScope();
+        using var scope = Scopes.ForInference();
         var h = x + self_attn.call(layer_norm1.call(x));
-        return (h + mlp.call(layer_norm2.call(h))).MoveToOuterDisposeScope();
+        return scope.Keep(h + mlp.call(layer_norm2.call(h)));
     }
 }
 

@@ -3,6 +3,8 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
+using Uip2p.Models;
+
 namespace Uip2p.Models.Clip;
 
 /// <summary>
@@ -38,14 +40,14 @@ public sealed class ClipModel : Module<Tensor, Tensor, Tensor>
     /// <summary>Image embeddings from pixels already resized and normalised.</summary>
     public Tensor EncodePreprocessedImage(Tensor pixels)
     {
-        using var output = vision_model.call(pixels);
+        var output = vision_model.call(pixels);
         return visual_projection.call(output.Pooled);
     }
 
     /// <summary>Text embeddings <c>E(T)</c> from token ids <c>[N, L]</c>.</summary>
     public Tensor EncodeText(Tensor ids)
     {
-        using var output = text_model.call(ids);
+        var output = text_model.call(ids);
         return text_projection.call(output.Pooled);
     }
 
@@ -58,10 +60,10 @@ public sealed class ClipModel : Module<Tensor, Tensor, Tensor>
     /// <summary><c>logits_per_image = exp(logit_scale)·norm(E(I))·norm(E(T))ᵀ</c> for preprocessed pixels and ids.</summary>
     public override Tensor forward(Tensor pixels, Tensor ids)
     {
-        using var scope = NewDisposeScope();
+        using var scope = Scopes.ForInference();
         var img = nn.functional.normalize(EncodePreprocessedImage(pixels), dim: -1);
         var txt = nn.functional.normalize(EncodeText(ids), dim: -1);
-        return (logit_scale.exp() * img.matmul(txt.T)).MoveToOuterDisposeScope();
+        return scope.Keep(logit_scale.exp() * img.matmul(txt.T));
     }
 }
 

@@ -1,6 +1,8 @@
 using Uip2p.Imaging;
 using static TorchSharp.torch;
 
+using Uip2p.Models;
+
 namespace Uip2p.Models.Clip;
 
 /// <summary>
@@ -16,18 +18,18 @@ public static class ClipPreprocessing
     /// <summary>Resize shorter side → centre crop → normalise.</summary>
     public static Tensor Apply(Tensor images01, int size)
     {
-        using var scope = NewDisposeScope();
+        using var scope = Scopes.ForInference();
         var x = images01.shape[^2] == size && images01.shape[^1] == size
             ? images01
             : ImageOps.CenterCrop(ImageOps.ResizeShorterSide(images01, size, InterpolationMode.Bicubic), size, size);
-        return Normalize(x, Mean, Std).MoveToOuterDisposeScope();
+        return scope.Keep(Normalize(x, Mean, Std));
     }
 
     /// <summary><c>(x − mean) / std</c> per channel.</summary>
     public static Tensor Normalize(Tensor x, float[] mean, float[] std)
     {
-        using var m = tensor(mean, dtype: x.dtype, device: x.device).view(1, 3, 1, 1);
-        using var s = tensor(std, dtype: x.dtype, device: x.device).view(1, 3, 1, 1);
+        var m = tensor(mean, dtype: x.dtype, device: x.device).view(1, 3, 1, 1);
+        var s = tensor(std, dtype: x.dtype, device: x.device).view(1, 3, 1, 1);
         return (x - m) / s;
     }
 }

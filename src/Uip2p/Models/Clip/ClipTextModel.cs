@@ -3,6 +3,8 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
+using Uip2p.Models;
+
 namespace Uip2p.Models.Clip;
 
 /// <summary>Per-token states after the final LayerNorm (what Stable Diffusion is conditioned on) and the pooled end-token state.</summary>
@@ -25,9 +27,9 @@ public sealed class ClipTextEmbeddings : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor ids)
     {
-        using var positions = arange(ids.shape[1], dtype: ScalarType.Int64, device: ids.device).unsqueeze(0);
-        using var tokens = token_embedding.call(ids);
-        using var pos = position_embedding.call(positions);
+        var positions = arange(ids.shape[1], dtype: ScalarType.Int64, device: ids.device).unsqueeze(0);
+        var tokens = token_embedding.call(ids);
+        var pos = position_embedding.call(positions);
         return tokens + pos;
     }
 }
@@ -51,10 +53,10 @@ public sealed class ClipTextTransformer : Module<Tensor, ClipTextOutput>
 
     public override ClipTextOutput forward(Tensor ids)
     {
-        using var scope = NewDisposeScope();
+        using var scope = Scopes.ForInference();
         var hidden = final_layer_norm.call(encoder.call(embeddings.call(ids)));
         var pooled = hidden[arange(ids.shape[0], device: ids.device), EndPositions(ids)];
-        return new ClipTextOutput(hidden.MoveToOuterDisposeScope(), pooled.MoveToOuterDisposeScope());
+        return new ClipTextOutput(scope.Keep(hidden), scope.Keep(pooled));
     }
 
     /// <summary>The first end token of each row (openai's argmax, which is the same for CLIP's vocabulary).</summary>

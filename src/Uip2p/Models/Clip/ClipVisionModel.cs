@@ -3,6 +3,8 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
+using Uip2p.Models;
+
 namespace Uip2p.Models.Clip;
 
 /// <summary>Per-patch states (before the post LayerNorm) and the pooled class token (after it).</summary>
@@ -15,26 +17,26 @@ public sealed record ClipVisionOutput(Tensor LastHiddenState, Tensor Pooled) : I
 public sealed class ClipVisionEmbeddings : Module<Tensor, Tensor>
 {
     readonly Parameter class_embedding;
-    readonly Conv2d patch_embedding;
+    readonly Conv patch_embedding;
     readonly Embedding position_embedding;
 
     public ClipVisionEmbeddings(ClipVisionConfig c) : base(nameof(ClipVisionEmbeddings))
     {
         class_embedding = Parameter(randn(c.HiddenSize));
-        patch_embedding = Conv2d(c.NumChannels, c.HiddenSize, c.PatchSize, stride: c.PatchSize, bias: false);
+        patch_embedding = new Conv(c.NumChannels, c.HiddenSize, c.PatchSize, stride: c.PatchSize, hasBias: false);
         position_embedding = Embedding(c.NumPatches + 1, c.HiddenSize);
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor pixels)
     {
-        using var scope = NewDisposeScope();
+        using var scope = Scopes.ForInference();
         var patches = patch_embedding.call(pixels).flatten(2).transpose(1, 2);
         var cls = class_embedding.expand(pixels.shape[0], 1, -1);
         var x = cat([cls, patches], 1);
         if (x.shape[1] != position_embedding.weight!.shape[0])
             throw new ArgumentException($"CLIP vision tower expects {position_embedding.weight!.shape[0] - 1} patches, the image gives {x.shape[1] - 1}: resize it to the model's image_size first (ClipPreprocessing).");
-        return (x + position_embedding.weight!.unsqueeze(0)).MoveToOuterDisposeScope();
+        return scope.Keep(x + position_embedding.weight!.unsqueeze(0));
     }
 }
 
@@ -57,10 +59,10 @@ public sealed class ClipVisionTransformer : Module<Tensor, ClipVisionOutput>
 
     public override ClipVisionOutput forward(Tensor pixels)
     {
-        using var scope = NewDisposeScope();
+        using var scope = Scopes.ForInference();
         var hidden = encoder.call(pre_layrnorm.call(embeddings.call(pixels)));
         var pooled = post_layernorm.call(hidden[.., 0]);
-        return new ClipVisionOutput(hidden.MoveToOuterDisposeScope(), pooled.MoveToOuterDisposeScope());
+        return new ClipVisionOutput(scope.Keep(hidden), scope.Keep(pooled));
     }
 }
 
@@ -83,7 +85,7 @@ public sealed class ClipVisionModelWithProjection : Module<Tensor, Tensor>
     /// <summary>Image embeddings of already preprocessed pixels.</summary>
     public override Tensor forward(Tensor pixels)
     {
-        using var output = vision_model.call(pixels);
+        var output = vision_model.call(pixels);
         return visual_projection.call(output.Pooled);
     }
 }

@@ -3,6 +3,8 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
+using Uip2p.Models;
+
 namespace Uip2p.Models.Diffusion;
 
 /// <summary>
@@ -23,10 +25,10 @@ public sealed class SdpaAttentionProcessor : IAttentionProcessor
 
     public Tensor Process(Attention attention, Tensor hidden, Tensor? context)
     {
-        using var scope = NewDisposeScope();
+        using var scope = Scopes.ForInference();
         var (q, k, v) = attention.QueryKeyValue(hidden, context);
         var o = nn.functional.scaled_dot_product_attention(q, k, v);
-        return attention.Output(o).MoveToOuterDisposeScope();
+        return scope.Keep(attention.Output(o));
     }
 }
 
@@ -79,15 +81,14 @@ public sealed class Attention : Module<Tensor, Tensor?, Tensor>
     /// <summary>Merges heads <c>[B, heads, Q, d]</c> → <c>[B, Q, heads·d]</c> and applies <c>to_out</c>.</summary>
     public Tensor Output(Tensor heads)
     {
-        using var merged = heads.transpose(1, 2).reshape(heads.shape[0], heads.shape[2], Heads * HeadDim);
-        using var projected = to_out[0].call(merged);
+        var merged = heads.transpose(1, 2).reshape(heads.shape[0], heads.shape[2], Heads * HeadDim);
+        var projected = to_out[0].call(merged);
         return to_out[1].call(projected);
     }
 
     Tensor SplitHeads(Tensor x)
     {
-        using (x)
-            return x.view(x.shape[0], x.shape[1], Heads, HeadDim).transpose(1, 2);
+        return x.view(x.shape[0], x.shape[1], Heads, HeadDim).transpose(1, 2);
     }
 }
 
@@ -113,7 +114,7 @@ public sealed class SpatialSelfAttention : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        using var scope = NewDisposeScope();
+        using var scope = Scopes.ForInference();
         long b = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3];
         var tokens = group_norm.call(x).view(b, c, h * w).transpose(1, 2);
         var q = to_q.call(tokens).unsqueeze(1);
@@ -121,6 +122,6 @@ public sealed class SpatialSelfAttention : Module<Tensor, Tensor>
         var v = to_v.call(tokens).unsqueeze(1);
         var o = nn.functional.scaled_dot_product_attention(q, k, v).squeeze(1);
         o = to_out[1].call(to_out[0].call(o));
-        return (o.transpose(1, 2).reshape(b, c, h, w) + x).MoveToOuterDisposeScope();
+        return scope.Keep(o.transpose(1, 2).reshape(b, c, h, w) + x);
     }
 }

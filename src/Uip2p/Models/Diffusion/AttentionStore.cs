@@ -1,5 +1,7 @@
 using static TorchSharp.torch;
 
+using Uip2p.Models;
+
 namespace Uip2p.Models.Diffusion;
 
 /// <summary>One captured attention map: probabilities <c>[B, heads (1 when averaged), H·W, tokens]</c>.</summary>
@@ -102,7 +104,7 @@ public sealed class AttentionStore : IDisposable
     {
         var selected = _records.Where(where ?? (_ => true)).ToList();
         if (selected.Count == 0) throw new InvalidOperationException("No attention was recorded for that selection (was the store attached and the layer/step filter right?).");
-        using var scope = NewDisposeScope();
+        using var scope = Scopes.ForInference();
         Tensor? sum = null;
         foreach (var r in selected)
         {
@@ -111,18 +113,18 @@ public sealed class AttentionStore : IDisposable
                 : nn.functional.interpolate(maps, [height, width], mode: InterpolationMode.Bilinear, align_corners: false);
             sum = sum is null ? resized : sum + resized;
         }
-        return (sum! / selected.Count).MoveToOuterDisposeScope();
+        return scope.Keep(sum! / selected.Count);
     }
 
     /// <summary>Per-layer maps for a set of token positions, each <c>[B, H_l, W_l]</c> (token mean), in record order.</summary>
     public IReadOnlyList<(string Layer, Tensor Map)> LayerMaps(IReadOnlyList<int> tokens, Func<AttentionRecord, bool>? where = null)
     {
-        using var index = tensor(tokens.Select(t => (long)t).ToArray());
+        var index = tensor(tokens.Select(t => (long)t).ToArray());
         return _records.Where(where ?? (_ => true)).Select(r =>
         {
-            using var scope = NewDisposeScope();
+            using var scope = Scopes.ForInference();
             var maps = r.Maps().mean([1]) / r.Count; // [B, T, h, w]
-            return (r.Layer, maps.index_select(1, index.to(maps.device)).mean([1]).MoveToOuterDisposeScope());
+            return (r.Layer, scope.Keep(maps.index_select(1, index.to(maps.device)).mean([1])));
         }).ToList();
     }
 
@@ -147,10 +149,10 @@ public sealed class CapturingAttentionProcessor(AttentionStore store) : IAttenti
 
     public Tensor Process(Attention attention, Tensor hidden, Tensor? context)
     {
-        using var scope = NewDisposeScope();
+        using var scope = Scopes.ForInference();
         var (q, k, v) = attention.QueryKeyValue(hidden, context);
         var probabilities = (q.matmul(k.transpose(-1, -2)) * attention.Scale).softmax(-1);
         Store.Record(attention, probabilities);
-        return attention.Output(probabilities.matmul(v)).MoveToOuterDisposeScope();
+        return scope.Keep(attention.Output(probabilities.matmul(v)));
     }
 }

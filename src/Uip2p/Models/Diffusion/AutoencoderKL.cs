@@ -4,6 +4,8 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
+using Uip2p.Models;
+
 namespace Uip2p.Models.Diffusion;
 
 /// <summary>diffusers' <c>AutoencoderKL</c> config (DownEncoderBlock2D / UpDecoderBlock2D).</summary>
@@ -83,8 +85,8 @@ public sealed class DiagonalGaussian(Tensor moments) : IDisposable
     /// <summary><c>mean + std·ε</c> with ε from <paramref name="generator"/> (or the global generator).</summary>
     public Tensor Sample(Generator? generator = null)
     {
-        using var eps = randn(Mean.shape, dtype: Mean.dtype, device: Mean.device, generator: generator);
-        using var std = Std;
+        var eps = randn(Mean.shape, dtype: Mean.dtype, device: Mean.device, generator: generator);
+        var std = Std;
         return Mean + std * eps;
     }
 
@@ -157,7 +159,7 @@ public sealed class UpDecoderBlock2D : Module<Tensor, Tensor>
 /// <summary>The VAE encoder: conv_in → down blocks → mid block → GroupNorm → SiLU → conv_out (2·latent channels).</summary>
 public sealed class VaeEncoder : Module<Tensor, Tensor>
 {
-    readonly Conv2d conv_in, conv_out;
+    readonly Conv conv_in, conv_out;
     readonly ModuleList<DownEncoderBlock2D> down_blocks;
     readonly VaeMidBlock mid_block;
     readonly GroupNorm conv_norm_out;
@@ -165,7 +167,7 @@ public sealed class VaeEncoder : Module<Tensor, Tensor>
     public VaeEncoder(AutoencoderKLConfig c) : base(nameof(VaeEncoder))
     {
         var ch = c.BlockOutChannels;
-        conv_in = Conv2d(c.InChannels, ch[0], 3, padding: 1);
+        conv_in = new Conv(c.InChannels, ch[0], 3, padding: 1);
         int output = ch[0];
         var blocks = new List<DownEncoderBlock2D>();
         for (int i = 0; i < ch.Length; i++)
@@ -177,24 +179,24 @@ public sealed class VaeEncoder : Module<Tensor, Tensor>
         down_blocks = new ModuleList<DownEncoderBlock2D>(blocks.ToArray());
         mid_block = new VaeMidBlock(ch[^1], c.NormNumGroups, c.MidBlockAddAttention);
         conv_norm_out = Norms.GroupNorm(c.NormNumGroups, ch[^1], 1e-6);
-        conv_out = Conv2d(ch[^1], 2 * c.LatentChannels, 3, padding: 1);
+        conv_out = new Conv(ch[^1], 2 * c.LatentChannels, 3, padding: 1);
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor x)
     {
-        using var scope = NewDisposeScope();
+        using var scope = Scopes.ForInference();
         var h = conv_in.call(x);
         foreach (var b in down_blocks) h = b.call(h);
         h = mid_block.call(h);
-        return conv_out.call(nn.functional.silu(conv_norm_out.call(h))).MoveToOuterDisposeScope();
+        return scope.Keep(conv_out.call(nn.functional.silu(conv_norm_out.call(h))));
     }
 }
 
 /// <summary>The VAE decoder: conv_in → mid block → up blocks → GroupNorm → SiLU → conv_out.</summary>
 public sealed class VaeDecoder : Module<Tensor, Tensor>
 {
-    readonly Conv2d conv_in, conv_out;
+    readonly Conv conv_in, conv_out;
     readonly VaeMidBlock mid_block;
     readonly ModuleList<UpDecoderBlock2D> up_blocks;
     readonly GroupNorm conv_norm_out;
@@ -202,7 +204,7 @@ public sealed class VaeDecoder : Module<Tensor, Tensor>
     public VaeDecoder(AutoencoderKLConfig c) : base(nameof(VaeDecoder))
     {
         var reversed = c.BlockOutChannels.Reverse().ToArray();
-        conv_in = Conv2d(c.LatentChannels, reversed[0], 3, padding: 1);
+        conv_in = new Conv(c.LatentChannels, reversed[0], 3, padding: 1);
         mid_block = new VaeMidBlock(reversed[0], c.NormNumGroups, c.MidBlockAddAttention);
         int output = reversed[0];
         var blocks = new List<UpDecoderBlock2D>();
@@ -214,16 +216,16 @@ public sealed class VaeDecoder : Module<Tensor, Tensor>
         }
         up_blocks = new ModuleList<UpDecoderBlock2D>(blocks.ToArray());
         conv_norm_out = Norms.GroupNorm(c.NormNumGroups, c.BlockOutChannels[0], 1e-6);
-        conv_out = Conv2d(c.BlockOutChannels[0], c.OutChannels, 3, padding: 1);
+        conv_out = new Conv(c.BlockOutChannels[0], c.OutChannels, 3, padding: 1);
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor z)
     {
-        using var scope = NewDisposeScope();
+        using var scope = Scopes.ForInference();
         var h = mid_block.call(conv_in.call(z));
         foreach (var b in up_blocks) h = b.call(h);
-        return conv_out.call(nn.functional.silu(conv_norm_out.call(h))).MoveToOuterDisposeScope();
+        return scope.Keep(conv_out.call(nn.functional.silu(conv_norm_out.call(h))));
     }
 }
 
@@ -236,15 +238,15 @@ public sealed class AutoencoderKL : nn.Module
 {
     readonly VaeEncoder encoder;
     readonly VaeDecoder decoder;
-    readonly Conv2d? quant_conv, post_quant_conv;
+    readonly Conv? quant_conv, post_quant_conv;
 
     public AutoencoderKL(AutoencoderKLConfig config) : base(nameof(AutoencoderKL))
     {
         Config = config;
         encoder = new VaeEncoder(config);
         decoder = new VaeDecoder(config);
-        if (config.UseQuantConv) quant_conv = Conv2d(2 * config.LatentChannels, 2 * config.LatentChannels, 1);
-        if (config.UsePostQuantConv) post_quant_conv = Conv2d(config.LatentChannels, config.LatentChannels, 1);
+        if (config.UseQuantConv) quant_conv = new Conv(2 * config.LatentChannels, 2 * config.LatentChannels, 1);
+        if (config.UsePostQuantConv) post_quant_conv = new Conv(config.LatentChannels, config.LatentChannels, 1);
         RegisterComponents();
     }
 
@@ -253,7 +255,7 @@ public sealed class AutoencoderKL : nn.Module
     /// <summary>The raw <c>[mean, logvar]</c> moments of images in [−1, 1].</summary>
     public Tensor Moments(Tensor images)
     {
-        using var h = encoder.call(images);
+        var h = encoder.call(images);
         return quant_conv != null ? quant_conv.call(h) : h.alias();
     }
 
@@ -263,7 +265,7 @@ public sealed class AutoencoderKL : nn.Module
         long f = Config.DownsampleFactor;
         if (images.shape[^1] % f != 0 || images.shape[^2] % f != 0)
             throw new ArgumentException($"Image sides must be multiples of {f} for this VAE; got {images.shape[^1]}×{images.shape[^2]} (use ImageOps.ResizeToMultiple).");
-        using var moments = Moments(images);
+        var moments = Moments(images);
         return new DiagonalGaussian(moments);
     }
 
@@ -271,7 +273,7 @@ public sealed class AutoencoderKL : nn.Module
     public Tensor Decode(Tensor z)
     {
         if (post_quant_conv == null) return decoder.call(z);
-        using var h = post_quant_conv.call(z);
+        var h = post_quant_conv.call(z);
         return decoder.call(h);
     }
 

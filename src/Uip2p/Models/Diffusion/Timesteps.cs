@@ -3,6 +3,8 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
+using Uip2p.Models;
+
 namespace Uip2p.Models.Diffusion;
 
 /// <summary>diffusers' sinusoidal timestep features (<c>get_timestep_embedding</c>).</summary>
@@ -14,14 +16,14 @@ public static class TimestepFeatures
     /// </summary>
     public static Tensor Sinusoidal(Tensor timesteps, int dim, bool flipSinToCos, double freqShift, double maxPeriod = 10000)
     {
-        using var scope = NewDisposeScope();
+        using var scope = Scopes.ForInference();
         int half = dim / 2;
         var exponent = arange(0, half, dtype: ScalarType.Float32, device: timesteps.device) * -Math.Log(maxPeriod) / (half - freqShift);
         var args = timesteps.to(ScalarType.Float32).unsqueeze(1) * exponent.exp().unsqueeze(0);
         var emb = cat([args.sin(), args.cos()], -1);
         if (flipSinToCos) emb = cat([emb[.., half..], emb[.., ..half]], -1);
         if (dim % 2 == 1) emb = nn.functional.pad(emb, [0, 1, 0, 0]);
-        return emb.MoveToOuterDisposeScope();
+        return scope.Keep(emb);
     }
 }
 
@@ -39,8 +41,8 @@ public sealed class TimestepEmbedding : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        using var h = linear_1.call(x);
-        using var a = nn.functional.silu(h);
+        var h = linear_1.call(x);
+        var a = nn.functional.silu(h);
         return linear_2.call(a);
     }
 }

@@ -3,6 +3,8 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
+using Uip2p.Models;
+
 namespace Uip2p.Models.Diffusion;
 
 /// <summary>GEGLU: <c>proj</c> to twice the width, split, <c>a · gelu(b)</c> (exact erf GELU).</summary>
@@ -18,9 +20,9 @@ public sealed class GEGLU : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        using var scope = NewDisposeScope();
+        using var scope = Scopes.ForInference();
         var parts = proj.call(x).chunk(2, -1);
-        return (parts[0] * nn.functional.gelu(parts[1])).MoveToOuterDisposeScope();
+        return scope.Keep(parts[0] * nn.functional.gelu(parts[1]));
     }
 }
 
@@ -37,8 +39,8 @@ public sealed class FeedForward : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        using var a = net[0].call(x);
-        using var b = net[1].call(a);
+        var a = net[0].call(x);
+        var b = net[1].call(a);
         return net[2].call(b);
     }
 }
@@ -65,11 +67,11 @@ public sealed class BasicTransformerBlock : nn.Module
 
     public Tensor Forward(Tensor x, Tensor context)
     {
-        using var scope = NewDisposeScope();
+        using var scope = Scopes.ForInference();
         var h = attn1.call(norm1.call(x), null) + x;
         h = attn2.call(norm2.call(h), context) + h;
         h = ff.call(norm3.call(h)) + h;
-        return h.MoveToOuterDisposeScope();
+        return scope.Keep(h);
     }
 }
 
@@ -91,9 +93,9 @@ public sealed class Transformer2DModel : nn.Module
         _inner = heads * headDim;
         _linear = useLinearProjection;
         norm = Norms.GroupNorm(groups, inChannels, 1e-6);
-        proj_in = useLinearProjection ? Linear(inChannels, _inner) : Conv2d(inChannels, _inner, 1);
+        proj_in = useLinearProjection ? Linear(inChannels, _inner) : new Conv(inChannels, _inner, 1, gemmWhenTraining: true);
         transformer_blocks = new ModuleList<BasicTransformerBlock>(Enumerable.Range(0, layers).Select(_ => new BasicTransformerBlock(_inner, heads, headDim, crossAttentionDim)).ToArray());
-        proj_out = useLinearProjection ? Linear(_inner, inChannels) : Conv2d(_inner, inChannels, 1);
+        proj_out = useLinearProjection ? Linear(_inner, inChannels) : new Conv(_inner, inChannels, 1, gemmWhenTraining: true);
         RegisterComponents();
     }
 
@@ -101,7 +103,7 @@ public sealed class Transformer2DModel : nn.Module
 
     public Tensor Forward(Tensor x, Tensor context)
     {
-        using var scope = NewDisposeScope();
+        using var scope = Scopes.ForInference();
         long b = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3];
         foreach (var a in Attentions) a.Spatial = ((int)h, (int)w);
         var t = norm.call(x);
@@ -112,6 +114,6 @@ public sealed class Transformer2DModel : nn.Module
         t = _linear
             ? proj_out.call(t).reshape(b, h, w, c).permute(0, 3, 1, 2)
             : proj_out.call(t.reshape(b, h, w, _inner).permute(0, 3, 1, 2).contiguous());
-        return (t + x).MoveToOuterDisposeScope();
+        return scope.Keep(t + x);
     }
 }

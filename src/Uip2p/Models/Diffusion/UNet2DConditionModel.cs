@@ -3,6 +3,8 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
+using Uip2p.Models;
+
 namespace Uip2p.Models.Diffusion;
 
 /// <summary>
@@ -12,7 +14,7 @@ namespace Uip2p.Models.Diffusion;
 /// </summary>
 public sealed class UNet2DConditionModel : nn.Module
 {
-    readonly Conv2d conv_in, conv_out;
+    readonly Conv conv_in, conv_out;
     readonly TimestepEmbedding time_embedding;
     readonly ModuleList<UNetDownBlock> down_blocks;
     readonly UNetMidBlock2DCrossAttn mid_block;
@@ -24,7 +26,7 @@ public sealed class UNet2DConditionModel : nn.Module
         Config = config;
         var ch = config.BlockOutChannels;
         int n = ch.Length;
-        conv_in = Conv2d(config.InChannels, ch[0], config.ConvInKernel, padding: (config.ConvInKernel - 1) / 2);
+        conv_in = new Conv(config.InChannels, ch[0], config.ConvInKernel, padding: (config.ConvInKernel - 1) / 2, gemmWhenTraining: true);
         time_embedding = new TimestepEmbedding(ch[0], config.TimeEmbedDim);
 
         var downs = new List<UNetDownBlock>();
@@ -50,7 +52,7 @@ public sealed class UNet2DConditionModel : nn.Module
         }
         up_blocks = new ModuleList<UNetUpBlock>(ups.ToArray());
         conv_norm_out = Norms.GroupNorm(config.NormNumGroups, ch[0], config.NormEps);
-        conv_out = Conv2d(ch[0], config.OutChannels, config.ConvOutKernel, padding: (config.ConvOutKernel - 1) / 2);
+        conv_out = new Conv(ch[0], config.OutChannels, config.ConvOutKernel, padding: (config.ConvOutKernel - 1) / 2, gemmWhenTraining: true);
         RegisterComponents();
 
         foreach (var (name, module) in named_modules())
@@ -76,7 +78,7 @@ public sealed class UNet2DConditionModel : nn.Module
     /// <summary>ε̂ (or v̂) for <paramref name="sample"/> <c>[B, in, h, w]</c> at <paramref name="timestep"/> (scalar or <c>[B]</c>, integer or fractional) given text states <c>[B, L, D]</c>.</summary>
     public Tensor Forward(Tensor sample, Tensor timestep, Tensor encoderHiddenStates)
     {
-        using var scope = NewDisposeScope();
+        using var scope = Scopes.ForInference();
         if (sample.shape[1] != Config.InChannels)
             throw new ArgumentException($"The UNet takes {Config.InChannels} input channels, got {sample.shape[1]}.");
         var x = Config.CenterInputSample ? 2 * sample - 1.0 : sample;
@@ -110,7 +112,7 @@ public sealed class UNet2DConditionModel : nn.Module
         }
         h = conv_norm_out.call(h);
         Trace?.Invoke("conv_norm_out", h);
-        return conv_out.call(nn.functional.silu(h)).MoveToOuterDisposeScope();
+        return scope.Keep(conv_out.call(nn.functional.silu(h)));
     }
 
     /// <summary>

@@ -40,7 +40,7 @@ public sealed class DownBlock2D : UNetDownBlock
             attentions = new ModuleList<Transformer2DModel>(Enumerable.Range(0, layers)
                 .Select(_ => new Transformer2DModel(heads, outChannels / heads, outChannels, c.TransformerLayersPerBlock[index], c.CrossAttentionDim[index], c.NormNumGroups, c.UseLinearProjection)).ToArray());
         }
-        if (addDownsample) downsamplers = new ModuleList<Downsample2D>(new Downsample2D(outChannels, c.DownsamplePadding));
+        if (addDownsample) downsamplers = new ModuleList<Downsample2D>(new Downsample2D(outChannels, c.DownsamplePadding, unet: true));
         RegisterComponents();
     }
 
@@ -90,7 +90,7 @@ public sealed class UpBlock2D : UNetUpBlock
                 .Select(_ => new Transformer2DModel(heads, outChannels / heads, outChannels, c.TransformerLayersPerBlock[n - 1 - reversedIndex],
                     c.CrossAttentionDim[n - 1 - reversedIndex], c.NormNumGroups, c.UseLinearProjection)).ToArray());
         }
-        if (addUpsample) upsamplers = new ModuleList<Upsample2D>(new Upsample2D(outChannels));
+        if (addUpsample) upsamplers = new ModuleList<Upsample2D>(new Upsample2D(outChannels, unet: true));
         RegisterComponents();
     }
 

@@ -2,6 +2,8 @@ using Uip2p.Imaging;
 using Uip2p.Models.Clip;
 using static TorchSharp.torch;
 
+using Uip2p.Models;
+
 namespace Uip2p.Models.Dino;
 
 /// <summary>MagicBrush's DINO preprocessing as tensor ops: resize shorter side to 256 (bicubic), centre crop 224, ImageNet mean/std.</summary>
@@ -13,8 +15,8 @@ public static class DinoPreprocessing
     /// <summary>Images <c>[B,3,H,W]</c> in [0,1] → normalised <c>[B,3,crop,crop]</c>.</summary>
     public static Tensor Apply(Tensor images01, int resize = 256, int crop = 224)
     {
-        using var scope = NewDisposeScope();
+        using var scope = Scopes.ForInference();
         var x = ImageOps.CenterCrop(ImageOps.ResizeShorterSide(images01, resize, InterpolationMode.Bicubic), crop, crop);
-        return ClipPreprocessing.Normalize(x, Mean, Std).MoveToOuterDisposeScope();
+        return scope.Keep(ClipPreprocessing.Normalize(x, Mean, Std));
     }
 }

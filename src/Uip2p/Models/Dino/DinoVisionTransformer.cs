@@ -3,22 +3,24 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
+using Uip2p.Models;
+
 namespace Uip2p.Models.Dino;
 
 /// <summary>Patch projection (<c>patch_embed.proj</c>, a strided convolution with bias).</summary>
 public sealed class DinoPatchEmbed : Module<Tensor, Tensor>
 {
-    readonly Conv2d proj;
+    readonly Conv proj;
 
     public DinoPatchEmbed(DinoConfig c) : base(nameof(DinoPatchEmbed))
     {
-        proj = Conv2d(3, c.EmbedDim, c.PatchSize, stride: c.PatchSize);
+        proj = new Conv(3, c.EmbedDim, c.PatchSize, stride: c.PatchSize);
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor x)
     {
-        using var y = proj.call(x);
+        var y = proj.call(x);
         return y.flatten(2).transpose(1, 2);
     }
 }
@@ -39,11 +41,11 @@ public sealed class DinoAttention : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        using var scope = NewDisposeScope();
+        using var scope = Scopes.ForInference();
         long b = x.shape[0], n = x.shape[1], c = x.shape[2];
         var parts = qkv.call(x).reshape(b, n, 3, _heads, c / _heads).permute(2, 0, 3, 1, 4);
         var o = nn.functional.scaled_dot_product_attention(parts[0], parts[1], parts[2]);
-        return proj.call(o.transpose(1, 2).reshape(b, n, c)).MoveToOuterDisposeScope();
+        return scope.Keep(proj.call(o.transpose(1, 2).reshape(b, n, c)));
     }
 }
 
@@ -61,8 +63,8 @@ public sealed class DinoMlp : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        using var h = fc1.call(x);
-        using var a = nn.functional.gelu(h);
+        var h = fc1.call(x);
+        var a = nn.functional.gelu(h);
         return fc2.call(a);
     }
 }
@@ -85,9 +87,9 @@ public sealed class DinoBlock : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        using var scope = NewDisposeScope();
+        using var scope = Scopes.ForInference();
         var h = x + attn.call(norm1.call(x));
-        return (h + mlp.call(norm2.call(h))).MoveToOuterDisposeScope();
+        return scope.Keep(h + mlp.call(norm2.call(h)));
     }
 }
 
@@ -120,19 +122,19 @@ public sealed class DinoVisionTransformer : Module<Tensor, Tensor>
     /// <summary>CLS embedding <c>[B, D]</c> of normalised pixels.</summary>
     public override Tensor forward(Tensor pixels)
     {
-        using var tokens = Tokens(pixels);
+        var tokens = Tokens(pixels);
         return tokens[.., 0].clone();
     }
 
     /// <summary>All tokens after the final norm <c>[B, 1+N, D]</c>.</summary>
     public Tensor Tokens(Tensor pixels)
     {
-        using var scope = NewDisposeScope();
+        using var scope = Scopes.ForInference();
         var x = patch_embed.call(pixels);
         x = cat([cls_token.expand(x.shape[0], -1, -1), x], 1);
         x = x + InterpolatePositions(x.shape[1] - 1, pixels.shape[2], pixels.shape[3]);
         foreach (var block in blocks) x = block.call(x);
-        return norm.call(x).MoveToOuterDisposeScope();
+        return scope.Keep(norm.call(x));
     }
 
     /// <summary>
@@ -143,7 +145,7 @@ public sealed class DinoVisionTransformer : Module<Tensor, Tensor>
     {
         long n = pos_embed.shape[1] - 1;
         if (patches == n && height == width) return pos_embed.alias();
-        using var scope = NewDisposeScope();
+        using var scope = Scopes.ForInference();
         long dim = pos_embed.shape[2];
         int side = (int)Math.Sqrt(n);
         var classPos = pos_embed[.., 0].unsqueeze(1);
@@ -153,6 +155,6 @@ public sealed class DinoVisionTransformer : Module<Tensor, Tensor>
         if (resized.shape[2] != (long)h0 || resized.shape[3] != (long)w0)
             throw new InvalidOperationException($"Position grid resized to {resized.shape[2]}×{resized.shape[3]}, expected {(long)h0}×{(long)w0}.");
         var patchPos = resized.permute(0, 2, 3, 1).reshape(1, -1, dim);
-        return cat([classPos, patchPos], 1).MoveToOuterDisposeScope();
+        return scope.Keep(cat([classPos, patchPos], 1));
     }
 }

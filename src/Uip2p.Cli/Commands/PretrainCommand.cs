@@ -1,0 +1,51 @@
+using System.CommandLine;
+using Spectre.Console;
+using Uip2p.Training;
+
+namespace Uip2p.Cli.Commands;
+
+/// <summary><c>uip2p pretrain</c>: train the world's VAE, CLIP and text-to-image UNet from scratch (resumable).</summary>
+static class PretrainCommand
+{
+    public static Command Create()
+    {
+        var output = new Option<string>("--out") { Description = "Output folder (diffusers layout + clip/); rerunning resumes from its checkpoints.", Required = true };
+        var scale = new Option<double>("--steps-scale") { Description = "Multiply every stage's step count (e.g. 0.05 for a smoke run).", DefaultValueFactory = _ => 1.0 };
+        var seed = new Option<int>("--seed") { Description = "Seed of scenes, initialisation and batches.", DefaultValueFactory = _ => 1 };
+        var evaluate = new Option<bool>("--evaluate") { Description = "Measure the quality bars afterwards (PSNR, CLIP retrieval and probes, text-to-image).", DefaultValueFactory = _ => true };
+        var command = new Command("pretrain", "Pretrain the embedded world's components (VAE, CLIP, text-to-image UNet) with the real classes and write them in the Hugging Face/diffusers layout.")
+        {
+            output, scale, seed, evaluate,
+        };
+        command.SetAction(result =>
+        {
+            GlobalOptions.Apply(result);
+            double s = result.GetValue(scale);
+            var d = new PretrainConfig();
+            var config = d with
+            {
+                Seed = result.GetValue(seed),
+                VaeSteps = Math.Max(1, (int)(d.VaeSteps * s)), ClipSteps = Math.Max(1, (int)(d.ClipSteps * s)), UnetSteps = Math.Max(1, (int)(d.UnetSteps * s)),
+                Scenes = s < 0.5 ? 600 : d.Scenes,
+            };
+            string folder = result.GetValue(output)!;
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            AnsiConsole.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+                .Start(ctx =>
+                {
+                    var tasks = new Dictionary<string, ProgressTask>();
+                    new WorldPretraining(config, folder, (stage, step, total, info) =>
+                    {
+                        if (!tasks.TryGetValue(stage, out var task)) tasks[stage] = task = ctx.AddTask(stage, maxValue: total);
+                        task.Value = step;
+                        task.Description = $"{stage} {Markup.Escape(info)}";
+                    }).Run();
+                });
+            AnsiConsole.MarkupLine($"pretrained in {sw.Elapsed.TotalMinutes:F1} min → [green]{Markup.Escape(folder)}[/]");
+            if (result.GetValue(evaluate))
+                AnsiConsole.WriteLine(WorldQuality.Evaluate(folder).ToString());
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,88 @@
+using TorchSharp;
+using Uip2p.Models.Clip;
+using Uip2p.Pipelines;
+using Uip2p.Text;
+using Uip2p.World;
+using static TorchSharp.torch;
+
+namespace Uip2p.Training;
+
+/// <summary>The quality bars of the pretrained world components, measured on held-out scenes.</summary>
+public sealed record WorldQualityReport(double VaePsnr, double ClipTop1Of16, double ColourProbe, double ShapeProbe, double TextToImageRightCaption)
+{
+    public override string ToString() =>
+        $"VAE PSNR {VaePsnr:F2} dB; CLIP caption→image top-1 of 16 {ClipTop1Of16:P1}; colour probe {ColourProbe:P1}; shape probe {ShapeProbe:P1}; text-to-image right caption {TextToImageRightCaption:P1}";
+}
+
+/// <summary>Measures a pretrained world folder (vae/, clip/, text_encoder/, tokenizer/, unet/, scheduler/).</summary>
+public static class WorldQuality
+{
+    public static WorldQualityReport Evaluate(string folder, int scenes = 256, int seed = 12345, int t2iSamples = 64)
+    {
+        using var _ = no_grad();
+        var vae = DiffusersFolder.LoadVae(Path.Combine(folder, "vae"));
+        var clip = ClipCheckpoints.LoadModel(Path.Combine(folder, "clip"));
+        var tokenizer = ClipTokenizer.FromFolder(Path.Combine(folder, "tokenizer"));
+        var random = new Random(seed);
+        var held = Enumerable.Range(0, scenes).Select(_ => Scene.Random(random)).ToList();
+        var images = stack(held.Select(s => Renderer.Render(s)).ToArray());
+
+        // VAE: mean per-image PSNR of decode(encode(x).mode()).
+        double psnr = 0;
+        for (int i = 0; i < scenes; i += 64)
+        {
+            var x = images[i..Math.Min(scenes, i + 64)];
+            using var posterior = vae.Encode(x * 2 - 1);
+            var recon = (vae.Decode(posterior.Mode()) / 2 + 0.5).clamp(0, 1);
+            var mse = (recon - x).square().mean([1, 2, 3]);
+            psnr += (10 * (1 / mse).log10()).sum().item<float>();
+        }
+        psnr /= scenes;
+
+        // CLIP retrieval: each image against its caption and 15 captions of other scenes.
+        var imageEmb = nn.functional.normalize(clip.EncodeImage(images), dim: -1);
+        int correct = 0;
+        for (int i = 0; i < scenes; i++)
+        {
+            var others = Enumerable.Range(0, scenes).Where(j => j != i).OrderBy(_ => random.Next()).Take(15);
+            var captions = new[] { Captioner.Caption(held[i], random) }.Concat(others.Select(j => Captioner.Caption(held[j], random))).ToList();
+            var textEmb = nn.functional.normalize(clip.EncodeText(tokenizer.EncodeBatch(captions)), dim: -1);
+            if (imageEmb[i].matmul(textEmb.T).argmax().item<long>() == 0) correct++;
+        }
+
+        // Attribute probes on single-object scenes.
+        double Probe(Func<SceneObject, string[]> candidates, Func<SceneObject, int> truth)
+        {
+            int right = 0, n = 0;
+            foreach (var s in held.Where(s => s.Objects.Count == 1).Take(100))
+            {
+                var o = s.Objects[0];
+                var texts = candidates(o).Select(c => $"{Captioner.Article(c)} on {(s.Background == "checkered" ? "a checkered" : "a " + s.Background)} background").ToList();
+                var t = nn.functional.normalize(clip.EncodeText(tokenizer.EncodeBatch(texts)), dim: -1);
+                var e = nn.functional.normalize(clip.EncodeImage(Renderer.Render(s).unsqueeze(0)), dim: -1);
+                if (e.matmul(t.T).argmax().item<long>() == truth(o)) right++;
+                n++;
+            }
+            return right / (double)Math.Max(1, n);
+        }
+        var colours = WorldVocabulary.Colours.Select(c => c.Name).ToArray();
+        double colour = Probe(o => colours.Select(c => $"{c} {o.Shape}").ToArray(), o => Array.IndexOf(colours, o.Colour));
+        double shape = Probe(o => WorldVocabulary.Shapes.Select(sh => $"{o.Colour} {sh}").ToArray(), o => Array.IndexOf(WorldVocabulary.Shapes, o.Shape));
+
+        // Text-to-image: does the tiny CLIP prefer the sample's own caption to another scene's?
+        double t2i = 0;
+        if (Directory.Exists(Path.Combine(folder, "unet")))
+        {
+            var sampler = new TextToImage(DiffusersFolder.LoadUNet(Path.Combine(folder, "unet")), vae,
+                ClipCheckpoints.LoadTextModel(Path.Combine(folder, "text_encoder")), tokenizer, DiffusersFolder.LoadSchedulerConfig(Path.Combine(folder, "scheduler")));
+            var captions = held.Take(t2iSamples).Select(s => Captioner.Caption(s, random)).ToList();
+            var wrong = held.Skip(t2iSamples).Take(t2iSamples).Select(s => Captioner.Caption(s, random)).ToList();
+            var samples = sampler.Sample(captions, steps: 20, guidance: 4.0, seed: seed);
+            var e = nn.functional.normalize(clip.EncodeImage(samples), dim: -1);
+            var right = (e * nn.functional.normalize(clip.EncodeText(tokenizer.EncodeBatch(captions)), dim: -1)).sum(1);
+            var other = (e * nn.functional.normalize(clip.EncodeText(tokenizer.EncodeBatch(wrong)), dim: -1)).sum(1);
+            t2i = right.gt(other).to(ScalarType.Float32).mean().item<float>();
+        }
+        return new WorldQualityReport(psnr, correct / (double)scenes, colour, shape, t2i);
+    }
+}
