@@ -21,7 +21,7 @@ public sealed record PretrainConfig
     public int ImageSize { get; init; } = 64;
     /// <summary>Rendered training scenes (captions are drawn anew each time a scene is used).</summary>
     public int Scenes { get; init; } = 4000;
-    public int VaeSteps { get; init; } = 1000;
+    public int VaeSteps { get; init; } = 1200;
     public int VaeBatch { get; init; } = 16;
     public double VaeLearningRate { get; init; } = 2e-3;
     public int ClipSteps { get; init; } = 1500;
@@ -174,8 +174,10 @@ public sealed class WorldPretraining(PretrainConfig config, string output, Actio
         {
             var x = Images(BatchIndices("vae", step, Config.VaeBatch)) * 2 - 1;
             using var posterior = vae.Encode(x);
-            // A little latent noise (σ 0.05) keeps the decoder robust to the diffusion model's errors.
-            var z = posterior.Sample() + 0.05 * randn_like(posterior.Mean);
+            // The posterior mean plus a little noise (σ 0.05), as a near-deterministic autoencoder: sampling
+            // with the initial unit std would bury the few latent numbers in noise and learn a blur. The
+            // noise keeps the decoder robust to the diffusion model's errors; a tiny KL keeps latents tame.
+            var z = posterior.Mean + 0.05 * randn_like(posterior.Mean);
             var recon = vae.Decode(z);
             var kl = 0.5 * (posterior.Mean.square() + posterior.LogVar.exp() - 1 - posterior.LogVar).mean();
             var loss = (recon - x).abs().mean() + (recon - x).square().mean() + 1e-6 * kl;
@@ -277,7 +279,7 @@ public sealed class WorldPretraining(PretrainConfig config, string output, Actio
             var noise = randn_like(x0);
             var t = randint(0, schedule.Length, [idx.Length], dtype: ScalarType.Int64);
             var eps = unet.Forward(schedule.AddNoise(x0, noise, t), t, context);
-            // (ε̂ − ε)² by hand: TorchSharp 0.107's nn.functional.mse_loss back-propagates NaN here.
+            // L_simple = ‖ε̂ − ε‖² (mean over elements), DDPM's objective.
             return ((eps - noise).square().mean(), "");
         });
         DiffusersFolder.SaveUNet(unet, Path.Combine(output, "unet"));

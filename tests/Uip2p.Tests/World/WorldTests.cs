@@ -243,3 +243,22 @@ public class DatasetTests
         Assert.Contains("records.jsonl", Assert.Throws<FileNotFoundException>(() => new EditDataset(dir.Path)).Message);
     }
 }
+
+public class PhotoSetTests
+{
+    [Fact]
+    public void The_shipped_photographs_read_through_the_dataset_format()
+    {
+        var dataset = new EditDataset(Path.Combine(TestPaths.Repo, "data", "photos"));
+        var records = dataset.ReadAll();
+        Assert.Equal(6, records.Count);
+        Assert.Contains(records, r => r.InputCaption == "a facial photo of a tabby cat");
+        foreach (var r in records)
+        {
+            var image = dataset.LoadImage(r.InputImage);
+            Assert.Equal(3, image.shape[1]);
+            Assert.True(image.shape[2] >= 300 && image.shape[3] >= 400, r.Id);
+        }
+        Assert.True(File.Exists(Path.Combine(dataset.Folder, "LICENSE.md")));
+    }
+}

@@ -1,0 +1,49 @@
+using Uip2p.Models.Clip;
+using Uip2p.Pipelines;
+using Uip2p.Text;
+using Uip2p.Training;
+
+namespace Uip2p.Tests.Training;
+
+/// <summary>The pretraining stages on a few steps: the folder they write loads with the real loaders, and a crashed run resumes.</summary>
+public class PretrainingTests
+{
+    static PretrainConfig Tiny => new()
+    {
+        Scenes = 64, VaeSteps = 4, VaeBatch = 4, ClipSteps = 8, ClipBatch = 8, UnetSteps = 4, UnetBatch = 4, CheckpointEvery = 2,
+    };
+
+    sealed class Crash : Exception;
+
+    [Fact]
+    public void A_crashed_run_resumes_and_writes_a_loadable_diffusers_folder()
+    {
+        using var dir = new TempDir();
+        var events = new List<string>();
+        // Crash in the CLIP stage after its step-6 checkpoint.
+        Assert.Throws<Crash>(() => new WorldPretraining(Tiny, dir.Path, (stage, step, total, info) =>
+        {
+            events.Add($"{stage} {step} {info}");
+            if (stage == "clip" && step == 7) throw new Crash();
+        }).Run());
+        Assert.False(File.Exists(Path.Combine(dir.Path, "model_index.json")));
+        events.Clear();
+        new WorldPretraining(Tiny, dir.Path, (stage, step, total, info) => events.Add($"{stage} {step} {info}")).Run();
+        Assert.Contains("vae 1 1 already trained", events);
+        Assert.Contains(events, e => e.StartsWith("clip 6 ", StringComparison.Ordinal) && e.Contains("resumed at step 6"));
+
+        foreach (string sub in new[] { "vae", "clip", "text_encoder", "tokenizer", "unet", "scheduler" })
+            Assert.True(Directory.Exists(Path.Combine(dir.Path, sub)), sub);
+        Assert.True(File.Exists(Path.Combine(dir.Path, "model_index.json")));
+        Assert.True(File.Exists(Path.Combine(dir.Path, "pretrain.json")));
+        var vae = DiffusersFolder.LoadVae(Path.Combine(dir.Path, "vae"));
+        Assert.Equal(8, vae.Config.DownsampleFactor);
+        Assert.NotEqual(0.18215, vae.Config.ScalingFactor); // measured from the latents
+        var unet = DiffusersFolder.LoadUNet(Path.Combine(dir.Path, "unet"));
+        Assert.Equal(4, unet.Config.InChannels);
+        var clip = ClipCheckpoints.LoadModel(Path.Combine(dir.Path, "clip"));
+        var tokenizer = ClipTokenizer.FromFolder(Path.Combine(dir.Path, "tokenizer"));
+        Assert.Equal(tokenizer.VocabularySize, clip.Config.Text.VocabSize);
+        ClipCheckpoints.LoadTextModel(Path.Combine(dir.Path, "text_encoder"));
+    }
+}
