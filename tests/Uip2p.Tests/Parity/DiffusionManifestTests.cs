@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Uip2p.Models;
 using Uip2p.Models.Diffusion;
 
@@ -7,21 +6,12 @@ namespace Uip2p.Tests.Parity;
 /// <summary>The full-size SD1.5 InstructPix2Pix UNet and VAE, built from their configs, match the manifests key for key and shape for shape.</summary>
 public class DiffusionManifestTests
 {
-    static Dictionary<string, long[]> Manifest(string name)
-    {
-        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.Oracle, "manifests", name)));
-        return doc.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.EnumerateArray().Select(x => x.GetInt64()).ToArray());
-    }
+    static Dictionary<string, long[]> Manifest(string name) => ManifestTests.Manifest(name);
 
     static void AssertMatches(Dictionary<string, long[]> manifest, TorchSharp.torch.nn.Module model, string what)
     {
-        var got = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.shape);
-        var missing = manifest.Keys.Except(got.Keys).ToList();
-        var extra = got.Keys.Except(manifest.Keys).ToList();
-        var wrong = manifest.Keys.Intersect(got.Keys).Where(k => !manifest[k].SequenceEqual(got[k])).ToList();
-        Assert.True(missing.Count + extra.Count + wrong.Count == 0,
-            $"{what}: missing {string.Join(", ", missing.Take(5))}; extra {string.Join(", ", extra.Take(5))}; wrong shape {string.Join(", ", wrong.Take(5))}");
-        Assert.Equal(manifest.Count, got.Count);
+        ManifestTests.AssertMatches(manifest, ManifestTests.Shapes(model), what);
+        Assert.Equal(manifest.Count, model.state_dict().Count);
     }
 
     [Fact]

@@ -11,14 +11,14 @@ namespace Uip2p.Tests.Parity;
 /// <summary>Full-size models built from their configs have exactly the keys and shapes of the reference manifests.</summary>
 public class ManifestTests(ITestOutputHelper output)
 {
-    static Dictionary<string, long[]> Manifest(string name)
+    internal static Dictionary<string, long[]> Manifest(string name)
     {
         string path = Path.Combine(TestPaths.Oracle, "manifests", name);
         using var doc = JsonDocument.Parse(File.ReadAllText(path));
         return doc.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.EnumerateArray().Select(x => x.GetInt64()).ToArray());
     }
 
-    static void AssertMatches(Dictionary<string, long[]> manifest, IEnumerable<(string Key, long[] Shape)> model, string what)
+    internal static void AssertMatches(Dictionary<string, long[]> manifest, IEnumerable<(string Key, long[] Shape)> model, string what)
     {
         var got = model.ToDictionary(p => p.Key, p => p.Shape);
         var missing = manifest.Keys.Except(got.Keys).ToList();
@@ -28,7 +28,7 @@ public class ManifestTests(ITestOutputHelper output)
             $"{what}: missing {string.Join(", ", missing.Take(5))}; extra {string.Join(", ", extra.Take(5))}; wrong shape {string.Join(", ", wrong.Take(5))}");
     }
 
-    static IEnumerable<(string, long[])> Shapes(nn.Module m) => m.state_dict().Select(kv => (kv.Key, kv.Value.shape));
+    internal static IEnumerable<(string, long[])> Shapes(nn.Module m) => m.state_dict().Select(kv => (kv.Key, kv.Value.shape));
 
     // The released configs (transformers' config.json of openai/clip-vit-large-patch14 and -base-patch32).
     internal static readonly ClipConfig VitL14 = ClipConfig.FromOpenAi(768, 224, 24, 1024, 14, 77, 49408, 768, 12, 12);
