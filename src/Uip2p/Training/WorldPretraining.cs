@@ -161,7 +161,7 @@ public sealed class WorldPretraining(PretrainConfig config, string output, Actio
                 AtomicFile.Write(state, s => { using var w = new BinaryWriter(s, System.Text.Encoding.UTF8, leaveOpen: true); optimizer.save_state_dict(w); });
                 AtomicFile.WriteAllText(meta, new JsonObject { ["step"] = step + 1 }.ToJsonString());
             }
-            if (step % 10 == 0 || step + 1 == steps) progress?.Invoke(stage, step + 1, steps, $"loss {v:F4} {info}");
+            progress?.Invoke(stage, step + 1, steps, $"loss {v:F4} {info}");
         }
         model.eval();
     }
