@@ -55,7 +55,15 @@ public class RuntimeTests
         }
         finally { Devices.Threads = before; }
     }
+}
 
+/// <summary>Tests of torch's global generator run alone: any test drawing random numbers in parallel would consume it.</summary>
+[CollectionDefinition("global random", DisableParallelization = true)]
+public sealed class GlobalRandomCollection;
+
+[Collection("global random")]
+public class SeedingTests
+{
     [Fact]
     public void Seeding_makes_torch_and_dotnet_random_repeatable()
     {
