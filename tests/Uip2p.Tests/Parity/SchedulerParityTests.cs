@@ -83,22 +83,35 @@ public class SchedulerParityTests(ITestOutputHelper output)
             string p = $"euler_a.traj.N{n}";
             var euler = new EulerAncestralScheduler(ConfigOf(f, "EulerAncestralDiscreteScheduler"));
             euler.SetTimesteps(n);
-            var noise = new ReplayNoise(Enumerable.Range(0, n).Select(i => io[$"{p}.noise"][i].unsqueeze(0)));
-            var x = io[$"{p}.x0"];
-            double worst = 0;
-            for (int i = 0; i < n; i++)
+            double worst = Replay(euler, io, p, n, (x, i) =>
             {
-                worst = Math.Max(worst, AssertRelClose(euler.ScaleModelInput(x, i), io[$"{p}.scaled_model_input"][i].unsqueeze(0), 1e-6, $"{p} scaled input {i}"));
                 var (down, up) = EulerAncestralScheduler.AncestralSigmas(euler.Sigmas[i], euler.Sigmas[i + 1]);
                 Assert.Equal(io[$"{p}.sigma_up"][i].item<float>(), up, 6);
                 Assert.Equal(io[$"{p}.sigma_down"][i].item<float>(), down, 6);
-                using var step = euler.Step(io[$"{p}.model_output"][i].unsqueeze(0), i, x, noise);
-                worst = Math.Max(worst, AssertRelClose(step.PredOriginalSample, io[$"{p}.pred_original_sample"][i].unsqueeze(0), 1e-6, $"{p} x0 {i}"));
-                worst = Math.Max(worst, AssertRelClose(step.PrevSample, io[$"{p}.prev_sample"][i].unsqueeze(0), 1e-6, $"{p} prev {i}"));
-                x = step.PrevSample.clone();
-            }
+                return AssertRelClose(euler.ScaleModelInput(x, i), io[$"{p}.scaled_model_input"][i].unsqueeze(0), 1e-6, $"{p} scaled input {i}");
+            });
             output.WriteLine($"{f.Name} {p}: max relative error {worst:E2}");
         }
+    }
+
+    /// <summary>
+    /// Runs a recorded trajectory (<c>{prefix}.x0</c>, model outputs and noise per step) through the scheduler,
+    /// comparing x̂₀ and the next sample at every step; <paramref name="perStep"/> checks more before each step.
+    /// </summary>
+    static double Replay(IDiffusionScheduler scheduler, Dictionary<string, Tensor> io, string prefix, int n, Func<Tensor, int, double>? perStep = null)
+    {
+        var noise = new ReplayNoise(Enumerable.Range(0, n).Select(i => io[$"{prefix}.noise"][i].unsqueeze(0)));
+        var x = io[$"{prefix}.x0"];
+        double worst = 0;
+        for (int i = 0; i < n; i++)
+        {
+            if (perStep != null) worst = Math.Max(worst, perStep(x, i));
+            using var step = scheduler.Step(io[$"{prefix}.model_output"][i].unsqueeze(0), i, x, noise);
+            worst = Math.Max(worst, AssertRelClose(step.PredOriginalSample, io[$"{prefix}.pred_original_sample"][i].unsqueeze(0), 1e-6, $"{prefix} x0 {i}"));
+            worst = Math.Max(worst, AssertRelClose(step.PrevSample, io[$"{prefix}.prev_sample"][i].unsqueeze(0), 1e-6, $"{prefix} prev {i}"));
+            x = step.PrevSample.clone();
+        }
+        return worst;
     }
 
     [Theory]
@@ -112,16 +125,7 @@ public class SchedulerParityTests(ITestOutputHelper output)
             string p = $"ddim.traj.eta{eta}";
             var ddim = new DdimScheduler(ConfigOf(f, "DDIMScheduler")) { Eta = eta };
             ddim.SetTimesteps(20);
-            var noise = new ReplayNoise(Enumerable.Range(0, 20).Select(i => io[$"{p}.noise"][i].unsqueeze(0)));
-            var x = io[$"{p}.x0"];
-            double worst = 0;
-            for (int i = 0; i < 20; i++)
-            {
-                using var step = ddim.Step(io[$"{p}.model_output"][i].unsqueeze(0), i, x, noise);
-                worst = Math.Max(worst, AssertRelClose(step.PredOriginalSample, io[$"{p}.pred_original_sample"][i].unsqueeze(0), 1e-6, $"{p} x0 {i}"));
-                worst = Math.Max(worst, AssertRelClose(step.PrevSample, io[$"{p}.prev_sample"][i].unsqueeze(0), 1e-6, $"{p} prev {i}"));
-                x = step.PrevSample.clone();
-            }
+            double worst = Replay(ddim, io, p, 20);
             output.WriteLine($"{f.Name} {p}: max relative error {worst:E2}");
         }
     }
