@@ -18,17 +18,20 @@ public static class ChartStyle
         return true;
     });
 
+    /// <summary>Makes the workbench's font ScottPlot's default (once per process).</summary>
+    public static void UseWorkbenchFont() => _ = FontRegistered.Value;
+
     /// <summary>A new plot with the workbench's font.</summary>
     public static ScottPlot.Plot NewPlot()
     {
-        _ = FontRegistered.Value;
+        UseWorkbenchFont();
         return new ScottPlot.Plot();
     }
 
     /// <summary>Saves a plot as PNG or SVG (by extension), atomically.</summary>
     public static void Save(ScottPlot.Plot plot, string path, int width = 640, int height = 400)
     {
-        _ = FontRegistered.Value;
+        UseWorkbenchFont();
         string ext = Path.GetExtension(path).ToLowerInvariant();
         switch (ext)
         {

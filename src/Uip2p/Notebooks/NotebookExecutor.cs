@@ -38,12 +38,14 @@ public sealed class NotebookExecutor
     public string Python { get; init; } = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 
     readonly string _workDir;
+    readonly Lazy<string> _driver;
 
     public NotebookExecutor(string? outputDirectory = null)
     {
         string root = RepositoryRoot.Find();
         OutputDirectory = Path.GetFullPath(outputDirectory ?? Path.Combine(root, "artifacts", "notebooks"));
         _workDir = Path.Combine(root, "artifacts", "jupyter");
+        _driver = new Lazy<string>(PrepareKernel); // once per executor, not per notebook
     }
 
     /// <summary>Expands folders to their <c>*.ipynb</c> files (sorted) and runs each in turn.</summary>
@@ -66,7 +68,7 @@ public sealed class NotebookExecutor
         notebook = Path.GetFullPath(notebook);
         if (!File.Exists(notebook)) throw new FileNotFoundException($"{notebook}: no such notebook.", notebook);
         Directory.CreateDirectory(OutputDirectory);
-        string driver = PrepareKernel();
+        string driver = _driver.Value;
         string executed = Path.Combine(OutputDirectory, Path.GetFileName(notebook));
 
         var psi = new ProcessStartInfo(Python)

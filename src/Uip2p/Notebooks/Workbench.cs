@@ -64,7 +64,7 @@ public static class Workbench
 
         Formatter.Register<ScottPlot.Plot>((plot, context) =>
         {
-            _ = ChartStyle.NewPlot(); // registers the font
+            ChartStyle.UseWorkbenchFont();
             context.Writer.Write(ImgTag(plot.GetImageBytes(640, 400, ScottPlot.ImageFormat.Png)));
             return true;
         }, HtmlFormatter.MimeType);

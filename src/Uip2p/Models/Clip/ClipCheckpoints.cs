@@ -29,13 +29,13 @@ public static class ClipCheckpoints
     public static ClipTextModel LoadTextModel(string folder, ScalarType dtype = ScalarType.Float32, bool strict = true)
     {
         var reader = ConfigReader.FromFile(Path.Combine(folder, "config.json"));
-        reader.Architecture("CLIPTextModel", "CLIPTextModelWithProjection");
+        string? architecture = reader.Architecture("CLIPTextModel", "CLIPTextModelWithProjection");
         var model = new ClipTextModel(ClipTextConfig.Read(reader));
         model.to(dtype);
         string weights = SafetensorsFile.FindWeights(folder);
         var state = SafetensorsFile.Load(weights);
         // A CLIPTextModelWithProjection file also holds text_projection: not part of the text model.
-        if (!strict || reader.Architecture("CLIPTextModel", "CLIPTextModelWithProjection") == "CLIPTextModelWithProjection")
+        if (!strict || architecture == "CLIPTextModelWithProjection")
             state.Remove("text_projection.weight");
         Load(model, state, weights, strict);
         model.eval();
