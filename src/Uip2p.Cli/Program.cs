@@ -14,5 +14,7 @@ root.Subcommands.Add(EditCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(WorldCommand.Create());
 root.Subcommands.Add(PretrainCommand.Create());
+root.Subcommands.Add(TrainCommand.Create());
+root.Subcommands.Add(DemoCommand.Create());
 // Our handler turns user errors into one line; System.CommandLine's would print a stack trace.
 return CliErrors.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));

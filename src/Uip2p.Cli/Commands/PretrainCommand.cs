@@ -13,7 +13,7 @@ static class PretrainCommand
         var scale = new Option<double>("--steps-scale") { Description = "Multiply every stage's step count (e.g. 0.05 for a smoke run).", DefaultValueFactory = _ => 1.0 };
         var seed = new Option<int>("--seed") { Description = "Seed of scenes, initialisation and batches.", DefaultValueFactory = _ => 1 };
         var evaluate = new Option<bool>("--evaluate") { Description = "Measure the quality bars afterwards (PSNR, CLIP retrieval and probes, text-to-image).", DefaultValueFactory = _ => true };
-        var command = new Command("pretrain", "Pretrain the embedded world's components (VAE, CLIP, text-to-image UNet) with the real classes and write them in the Hugging Face/diffusers layout.")
+        var command = new Command("pretrain", "Pretrain the embedded world's components (VAE, CLIP, text-to-image UNet, input-reconstruction editor) with the real classes and write them in the Hugging Face/diffusers layout.")
         {
             output, scale, seed, evaluate,
         };
@@ -25,7 +25,7 @@ static class PretrainCommand
             var config = d with
             {
                 Seed = result.GetValue(seed),
-                VaeSteps = Math.Max(1, (int)(d.VaeSteps * s)), ClipSteps = Math.Max(1, (int)(d.ClipSteps * s)), UnetSteps = Math.Max(1, (int)(d.UnetSteps * s)),
+                VaeSteps = Math.Max(1, (int)(d.VaeSteps * s)), ClipSteps = Math.Max(1, (int)(d.ClipSteps * s)), UnetSteps = Math.Max(1, (int)(d.UnetSteps * s)), EditorSteps = Math.Max(1, (int)(d.EditorSteps * s)),
                 Scenes = s < 0.5 ? 600 : d.Scenes,
             };
             string folder = result.GetValue(output)!;

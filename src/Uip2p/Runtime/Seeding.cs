@@ -28,3 +28,39 @@ public static class Seeding
         return new torch.Generator((ulong)seed, device ?? torch.CPU);
     }
 }
+
+/// <summary>
+/// A seed derived from parts (numbers and strings) that is the same in every process. .NET's
+/// <c>HashCode.Combine</c> and <c>string.GetHashCode</c> are randomised per process, so a data position
+/// or a resumed run built on them would not repeat.
+/// </summary>
+public static class StableSeed
+{
+    /// <summary>SplitMix64 over the parts (strings enter by their UTF-16 code units), folded to a non-negative int.</summary>
+    public static int Of(params object[] parts)
+    {
+        ulong h = 0x9E3779B97F4A7C15UL;
+        foreach (var part in parts)
+        {
+            switch (part)
+            {
+                case string s:
+                    foreach (char c in s) h = Mix(h ^ c);
+                    h = Mix(h ^ (ulong)s.Length);
+                    break;
+                case int i: h = Mix(h ^ (ulong)(long)i); break;
+                case long l: h = Mix(h ^ (ulong)l); break;
+                default: throw new ArgumentException($"StableSeed takes numbers and strings, not {part.GetType().Name}.");
+            }
+        }
+        return (int)(h >> 33);
+    }
+
+    static ulong Mix(ulong z)
+    {
+        z += 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+}

@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using Uip2p.Runtime;
 
 namespace Uip2p.World;
 
@@ -26,7 +27,7 @@ public sealed class WorldGenerator(int seed, int imageSize = 64, BiasOptions? bi
     public BiasOptions Bias { get; } = bias ?? new BiasOptions();
 
     /// <summary>The random source of sample <paramref name="index"/>.</summary>
-    public Random RandomFor(long index) => new(HashCode.Combine(Seed, index, 0x5eed));
+    public Random RandomFor(long index) => new(StableSeed.Of(Seed, index, 0x5eed));
 
     /// <summary>Samples 0, 1, 2, … (endless).</summary>
     public IEnumerable<WorldSample> Samples(long start = 0)
@@ -49,7 +50,7 @@ public sealed class WorldGenerator(int seed, int imageSize = 64, BiasOptions? bi
     /// <summary>A multi-turn session of 2–3 chained edits; turn k's input is turn k−1's clean ground truth.</summary>
     public IReadOnlyList<WorldSample> Session(long index, int? turns = null)
     {
-        var random = new Random(HashCode.Combine(Seed, index, 0x5e55));
+        var random = new Random(StableSeed.Of(Seed, index, 0x5e55));
         int n = turns ?? random.Next(2, 4);
         while (true)
         {

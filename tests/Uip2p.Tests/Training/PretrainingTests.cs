@@ -10,7 +10,7 @@ public class PretrainingTests
 {
     static PretrainConfig Tiny => new()
     {
-        Scenes = 64, VaeSteps = 4, VaeBatch = 4, ClipSteps = 8, ClipBatch = 8, UnetSteps = 4, UnetBatch = 4, CheckpointEvery = 2,
+        Scenes = 64, VaeSteps = 4, VaeBatch = 4, ClipSteps = 8, ClipBatch = 8, UnetSteps = 4, UnetBatch = 4, EditorSteps = 2, EditorBatch = 4, CheckpointEvery = 2,
     };
 
     sealed class Crash : Exception;
@@ -32,7 +32,7 @@ public class PretrainingTests
         Assert.Contains("vae 1 already trained", events);
         Assert.Contains(events, e => e.StartsWith("clip 6 ", StringComparison.Ordinal) && e.Contains("resumed at step 6"));
 
-        foreach (string sub in new[] { "vae", "clip", "text_encoder", "tokenizer", "unet", "scheduler" })
+        foreach (string sub in new[] { "vae", "clip", "text_encoder", "tokenizer", "unet", "scheduler", "editor" })
             Assert.True(Directory.Exists(Path.Combine(dir.Path, sub)), sub);
         Assert.True(File.Exists(Path.Combine(dir.Path, "model_index.json")));
         Assert.True(File.Exists(Path.Combine(dir.Path, "pretrain.json")));
@@ -41,6 +41,7 @@ public class PretrainingTests
         Assert.NotEqual(0.18215, vae.Config.ScalingFactor); // measured from the latents
         var unet = DiffusersFolder.LoadUNet(Path.Combine(dir.Path, "unet"));
         Assert.Equal(4, unet.Config.InChannels);
+        Assert.Equal(8, DiffusersFolder.LoadUNet(Path.Combine(dir.Path, "editor")).Config.InChannels);
         var clip = ClipCheckpoints.LoadModel(Path.Combine(dir.Path, "clip"));
         var tokenizer = ClipTokenizer.FromFolder(Path.Combine(dir.Path, "tokenizer"));
         Assert.Equal(tokenizer.VocabularySize, clip.Config.Text.VocabSize);

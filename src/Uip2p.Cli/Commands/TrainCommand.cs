@@ -1,0 +1,55 @@
+using System.CommandLine;
+using Spectre.Console;
+using Uip2p.Training;
+
+namespace Uip2p.Cli.Commands;
+
+/// <summary><c>uip2p train</c>: CEC (UIP2P) or supervised InstructPix2Pix training from a JSON config.</summary>
+static class TrainCommand
+{
+    public static Command Create()
+    {
+        var config = new Option<string>("--config") { Description = "Training config (JSON, snake_case keys; see README 'Training').", Required = true };
+        var output = new Option<string?>("--out") { Description = "Run folder (checkpoints/, metrics.jsonl, tensorboard/, samples/, model/). Default: runs/<config name>." };
+        var resume = new Option<bool>("--resume") { Description = "Continue from the run folder's latest checkpoint (bit-exact on CPU)." };
+        var set = new Option<string[]>("--set") { Description = "Override a config key: --set steps=100 --set cec.weights.attention=0 (repeatable).", AllowMultipleArgumentsPerToken = false };
+        var command = new Command("train", "Train an editing UNet with Cycle Edit Consistency (method cec) or the supervised InstructPix2Pix objective (method supervised).")
+        {
+            config, output, resume, set,
+        };
+        command.SetAction(result =>
+        {
+            GlobalOptions.Apply(result);
+            string path = result.GetValue(config)!;
+            var cfg = TrainConfig.Load(path, result.GetValue(set) ?? []);
+            string folder = result.GetValue(output) ?? Path.Combine("runs", Path.GetFileNameWithoutExtension(path));
+            AnsiConsole.MarkupLine($"[bold]{cfg.Method.ToString().ToLowerInvariant()}[/] training, {cfg.Steps} steps of {cfg.BatchSize}×{cfg.GradientAccumulation} → [green]{Markup.Escape(folder)}[/]");
+            var result_ = Run(new Trainer(cfg, folder), result.GetValue(resume));
+            AnsiConsole.MarkupLine($"done in {result_.Elapsed.TotalMinutes:F1} min; model → [green]{Markup.Escape(result_.ModelFolder)}[/]" +
+                (result_.BestValidation is { } b ? $"; best validation L_CEC {b:F4} ({Markup.Escape(result_.BestCheckpoint ?? "")})" : ""));
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>Runs a trainer under a progress bar (step, loss terms, ETA); events (validation, resume) are printed above it.</summary>
+    public static TrainResult Run(Trainer trainer, bool resume, string label = "train")
+    {
+        TrainResult done = null!;
+        AnsiConsole.Progress().AutoClear(false).HideCompleted(false)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask(label, maxValue: trainer.Config.Steps);
+                trainer.Progress = p =>
+                {
+                    task.Value = p.Step;
+                    string terms = string.Join(" ", p.Values.Where(kv => kv.Key.StartsWith("loss/", StringComparison.Ordinal)).Select(kv => $"{kv.Key[5..]} {kv.Value:F3}"));
+                    task.Description = $"{label} {p.Step}/{p.Steps} {terms}";
+                    if (p.Event != null) AnsiConsole.MarkupLine($"  step {p.Step}: {Markup.Escape(p.Event)}");
+                };
+                done = trainer.Run(resume);
+            });
+        return done;
+    }
+}

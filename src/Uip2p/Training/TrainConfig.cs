@@ -1,0 +1,150 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Uip2p.Cec;
+
+namespace Uip2p.Training;
+
+/// <summary>What a training run optimises.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<TrainMethod>))]
+public enum TrainMethod
+{
+    /// <summary>Cycle Edit Consistency (UIP2P): no ground-truth edited images.</summary>
+    Cec,
+    /// <summary>InstructPix2Pix's supervised DDPM objective on ground-truth edited images.</summary>
+    Supervised,
+}
+
+/// <summary>
+/// A training run, as a JSON file (snake_case keys; unknown keys are an error) that <c>uip2p train --set
+/// key=value</c> overrides key by key (dotted paths reach nested objects: <c>cec.weights.attention=0</c>).
+/// Paths are relative to the config file.
+/// </summary>
+public sealed record TrainConfig
+{
+    public TrainMethod Method { get; init; } = TrainMethod.Cec;
+    /// <summary>Components folder: vae/, text_encoder/, tokenizer/, scheduler/, clip/, and editor/ or unet/ (see <see cref="EditingComponents"/>).</summary>
+    public string Components { get; init; } = "";
+    /// <summary>Subfolder of <see cref="Components"/> the trained UNet starts from (null: editor/ if present, else unet/ widened).</summary>
+    public string? InitUnet { get; init; }
+    /// <summary>Dataset folder (records.jsonl + images).</summary>
+    public string Data { get; init; } = "";
+    /// <summary>Separate validation dataset; null: <see cref="ValidationFraction"/> of <see cref="Data"/>, chosen by record id.</summary>
+    public string? ValidationData { get; init; }
+    public double ValidationFraction { get; init; } = 0.1;
+    /// <summary>Image side the data is brought to (the VAE's sample size for the world: 64).</summary>
+    public int Resolution { get; init; } = 64;
+
+    public int Seed { get; init; } = 0;
+    public int Steps { get; init; } = 200;
+    public int BatchSize { get; init; } = 8;
+    public int GradientAccumulation { get; init; } = 1;
+    public double LearningRate { get; init; } = 1e-4;
+    public int WarmupSteps { get; init; } = 20;
+    /// <summary><c>cosine</c> (to 0 after warm-up) or <c>constant</c>.</summary>
+    public string Schedule { get; init; } = "cosine";
+    public double WeightDecay { get; init; } = 1e-2;
+    public double MaxGradNorm { get; init; } = 1.0;
+    /// <summary>EMA decay of the UNet weights (null: no EMA). The EMA weights are what gets exported.</summary>
+    public double? EmaDecay { get; init; }
+    /// <summary>IP2P conditioning dropout p for the supervised method (CEC's is <c>cec.conditioning_dropout</c>).</summary>
+    public double ConditioningDropout { get; init; } = 0.05;
+    public CecOptions Cec { get; init; } = new();
+
+    public int LogEvery { get; init; } = 1;
+    public int ValidateEvery { get; init; } = 50;
+    public int ValidationBatches { get; init; } = 2;
+    public int SampleEvery { get; init; } = 100;
+    public int SampleCount { get; init; } = 4;
+    public int SampleSteps { get; init; } = 10;
+    public int CheckpointEvery { get; init; } = 50;
+    /// <summary>Checkpoints kept besides the best one.</summary>
+    public int KeepCheckpoints { get; init; } = 2;
+    /// <summary>Write TensorBoard event files (besides metrics.jsonl).</summary>
+    public bool TensorBoard { get; init; } = true;
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    /// <summary>Reads a config file, applies <c>key=value</c> overrides, resolves paths against the file's folder and validates.</summary>
+    public static TrainConfig Load(string path, IEnumerable<string>? overrides = null)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such config file.", path);
+        JsonNode? node;
+        try
+        {
+            node = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: not valid JSON (line {e.LineNumber + 1}: {e.Message.Split(". ")[0]}).", e);
+        }
+        if (node is not JsonObject root) throw new InvalidDataException($"{path}: the config must be a JSON object.");
+        foreach (string o in overrides ?? []) Override(root, o, path);
+        var config = FromJson(root, path);
+        string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        string Resolve(string p) => p.Length == 0 ? p : Path.GetFullPath(Path.Combine(folder, p));
+        return (config with
+        {
+            Components = Resolve(config.Components),
+            Data = Resolve(config.Data),
+            ValidationData = config.ValidationData is null ? null : Resolve(config.ValidationData),
+        }).Validated(path);
+    }
+
+    /// <summary>Deserialises a config object, naming the source and key of a bad value.</summary>
+    public static TrainConfig FromJson(JsonObject root, string source)
+    {
+        try
+        {
+            return root.Deserialize<TrainConfig>(Json) ?? throw new InvalidDataException($"{source}: empty config.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{source}: {(e.Path is { } p ? $"key '{p.TrimStart('$', '.')}'" : "")} {e.Message.Split(". Path")[0]}".Trim(), e);
+        }
+    }
+
+    /// <summary>Sets one dotted key to a value (JSON if it parses, else a string).</summary>
+    public static void Override(JsonObject root, string assignment, string source = "--set")
+    {
+        int eq = assignment.IndexOf('=');
+        if (eq <= 0) throw new ArgumentException($"--set '{assignment}': expected key=value (e.g. steps=100 or cec.weights.attention=0).");
+        string[] keys = assignment[..eq].Trim().Split('.');
+        string text = assignment[(eq + 1)..];
+        JsonNode? value;
+        try { value = JsonNode.Parse(text); }
+        catch (JsonException) { value = JsonValue.Create(text); }
+        var target = root;
+        foreach (string key in keys[..^1])
+        {
+            if (target[key] is not JsonObject child) target[key] = child = [];
+            target = child;
+        }
+        target[keys[^1]] = value;
+    }
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    TrainConfig Validated(string source)
+    {
+        void Require(bool ok, string message) { if (!ok) throw new InvalidDataException($"{source}: {message}"); }
+        Require(Components.Length > 0, "'components' (the pretrained components folder) is required.");
+        Require(Data.Length > 0, "'data' (the dataset folder) is required.");
+        Require(Steps > 0, $"'steps' must be positive (is {Steps}).");
+        Require(BatchSize > 0, $"'batch_size' must be positive (is {BatchSize}).");
+        Require(GradientAccumulation > 0, $"'gradient_accumulation' must be positive (is {GradientAccumulation}).");
+        Require(LearningRate > 0 && double.IsFinite(LearningRate), $"'learning_rate' must be a positive number (is {LearningRate}).");
+        Require(Schedule is "cosine" or "constant", $"'schedule' must be cosine or constant (is '{Schedule}').");
+        Require(ValidationData != null || (ValidationFraction > 0 && ValidationFraction < 1), $"'validation_fraction' must be in (0,1) (is {ValidationFraction}).");
+        Require(EmaDecay is null or (> 0 and < 1), $"'ema_decay' must be in (0,1) (is {EmaDecay}).");
+        Require(Cec.TimestepMin >= 0 && Cec.TimestepMax > Cec.TimestepMin && Cec.TimestepMax <= 1000, $"'cec.timestep_min/max' must satisfy 0 ≤ min < max ≤ 1000 (are {Cec.TimestepMin}, {Cec.TimestepMax}).");
+        Require(CheckpointEvery > 0 && ValidateEvery > 0 && LogEvery > 0 && SampleEvery > 0, "'*_every' values must be positive.");
+        return this;
+    }
+}

@@ -1,0 +1,258 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using TorchSharp;
+using Uip2p.Cec;
+using Uip2p.Checkpoints;
+using Uip2p.Data;
+using Uip2p.Imaging;
+using Uip2p.Models.Diffusion;
+using Uip2p.Pipelines;
+using Uip2p.Runtime;
+using static TorchSharp.torch;
+
+namespace Uip2p.Training;
+
+/// <summary>What the trainer reports after each step.</summary>
+public sealed record TrainProgress(int Step, int Steps, IReadOnlyDictionary<string, double> Values, TimeSpan Elapsed, TimeSpan Remaining, string? Event);
+
+/// <summary>The end of a run.</summary>
+public sealed record TrainResult(int Steps, string ModelFolder, string? BestCheckpoint, double? BestValidation, TimeSpan Elapsed);
+
+/// <summary>
+/// Trains an editing UNet with CEC or the supervised IP2P objective: AdamW with warm-up and cosine decay,
+/// gradient clipping and accumulation, optional EMA, a validation split scored by L_CEC (the paper's model
+/// selection) with the best checkpoint kept, sample edits, metrics.jsonl + TensorBoard, atomic checkpoints
+/// and a bit-exact resume on CPU (every random draw comes from (seed, step), the data order from
+/// (seed, epoch); the torch generator state is saved besides). A non-finite loss stops the run naming the
+/// step, the batch's record ids and the term.
+/// </summary>
+public sealed class Trainer
+{
+    public Trainer(TrainConfig config, string output)
+    {
+        Config = config;
+        Output = Path.GetFullPath(output);
+        Checkpoints = new CheckpointStore(Path.Combine(Output, "checkpoints"));
+    }
+
+    public TrainConfig Config { get; }
+    public string Output { get; }
+    public CheckpointStore Checkpoints { get; init; }
+
+    /// <summary>Called after every step (and after validation/sampling events).</summary>
+    public Action<TrainProgress>? Progress { get; set; }
+
+    /// <summary>Called after each optimiser step with the trainer, the step just finished (1-based) and the model: notebooks chart here; tests poke here.</summary>
+    public Action<int, UNet2DConditionModel>? AfterStep { get; set; }
+
+    public EditingComponents? Components { get; private set; }
+    public UNet2DConditionModel? Unet { get; private set; }
+
+    /// <summary>Runs to <see cref="TrainConfig.Steps"/>; <paramref name="resume"/> continues from the latest checkpoint.</summary>
+    public TrainResult Run(bool resume = false)
+    {
+        var clock = Stopwatch.StartNew();
+        Directory.CreateDirectory(Output);
+        if (!resume && Checkpoints.Latest != null)
+            throw new InvalidOperationException($"{Output} already holds a run (checkpoint {Checkpoints.Latest}); pass --resume to continue it or choose another output folder.");
+        AtomicFile.WriteAllText(Path.Combine(Output, "config.json"), Config.ToJson());
+
+        var components = Components = EditingComponents.Load(Config.Components);
+        var (train, validation) = LoadData();
+        var unet = Unet = components.LoadEditor(Config.InitUnet);
+        unet.train();
+        var optimizer = optim.AdamW(unet.parameters(), Config.LearningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: Config.WeightDecay);
+        using var ema = Config.EmaDecay is { } decay ? new Ema(unet, decay) : null;
+        var cec = new CecStep(unet, components, Config.Cec);
+        var supervised = new SupervisedStep(unet, components, Config.ConditioningDropout);
+
+        int start = 0;
+        long position = 0;
+        double? best = null;
+        int? bestStep = null;
+        string? lastCheckpoint = null;
+        if (resume && Checkpoints.LoadLatest() is { } checkpoint)
+        {
+            StateDictLoader.Load(unet, checkpoint.Weights, Path.Combine(checkpoint.Folder, "unet.safetensors"));
+            using (var reader = new BinaryReader(File.OpenRead(checkpoint.OptimizerPath))) optimizer.load_state_dict(reader);
+            if (ema != null)
+            {
+                if (checkpoint.EmaWeights is null) throw new InvalidDataException($"{checkpoint.Folder}: the run uses EMA but the checkpoint has no ema.safetensors.");
+                ema.Load(checkpoint.EmaWeights, Path.Combine(checkpoint.Folder, "ema.safetensors"));
+            }
+            (start, position, best, bestStep) = (checkpoint.State.Step, checkpoint.State.DataPosition, checkpoint.State.BestValidation, checkpoint.State.BestStep);
+            CheckpointStore.RestoreRng(checkpoint.State.TorchRngState);
+            lastCheckpoint = Path.GetFileName(checkpoint.Folder);
+            Report(start, [], clock, start, $"resumed from {lastCheckpoint}");
+        }
+        else Seeding.SeedEverything(Config.Seed);
+
+        using var log = new TrainingLog(Output, Config.TensorBoard, start);
+        CecResult? lastCec = null;
+        EditBatch? lastBatch = null;
+        for (int step = start; step < Config.Steps; step++)
+        {
+            using var stepScope = NewDisposeScope();
+            double lr = Config.Schedule == "cosine"
+                ? LearningRate.WarmupCosine(step, Config.Steps, Config.LearningRate, Config.WarmupSteps, floor: 0)
+                : Config.LearningRate * Math.Min(1.0, (step + 1.0) / Math.Max(1, Config.WarmupSteps));
+            LearningRate.Set(optimizer, lr);
+            optimizer.zero_grad();
+            var sums = new Dictionary<string, double>();
+            for (int micro = 0; micro < Config.GradientAccumulation; micro++)
+            {
+                var batch = train.Batch(position, Config.BatchSize);
+                position += Config.BatchSize;
+                using var generator = Seeding.Generator(StableSeed.Of(Config.Seed, "step", step, micro));
+                Dictionary<string, Tensor> terms;
+                Tensor total;
+                if (Config.Method == TrainMethod.Cec)
+                {
+                    var result = cec.Run(batch, generator);
+                    terms = result.Terms.ToDictionary();
+                    total = result.Total;
+                    lastCec = result;
+                }
+                else
+                {
+                    total = supervised.Run(batch, generator);
+                    terms = new() { ["loss/ddpm"] = total };
+                }
+                var values = terms.ToDictionary(kv => kv.Key, kv => (double)kv.Value.detach().item<float>());
+                NonFiniteGuard.Check(step + 1, values, batch.Ids, lastCheckpoint);
+                (total / Config.GradientAccumulation).backward();
+                foreach (var (k, v) in values) sums[k] = sums.GetValueOrDefault(k) + v / Config.GradientAccumulation;
+                lastBatch = batch;
+            }
+            double norm = nn.utils.clip_grad_norm_(unet.parameters(), Config.MaxGradNorm);
+            optimizer.step();
+            ema?.Update(unet);
+            int done = step + 1;
+            sums["grad_norm"] = norm;
+            sums["lr"] = lr;
+            sums["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 3);
+            if (done % Config.LogEvery == 0 || done == Config.Steps) log.Write(done, "train", sums);
+
+            string? evt = null;
+            bool isBest = false;
+            if (done % Config.ValidateEvery == 0 || done == Config.Steps)
+            {
+                double v = Validate(cec, validation, ema, unet);
+                log.Write(done, "validation", new Dictionary<string, double> { ["loss/cec"] = v });
+                if (best is null || v < best) (best, bestStep, isBest) = (v, done, true);
+                evt = $"validation L_CEC {v:F4}{(isBest ? " (best)" : "")}";
+            }
+            if (done % Config.SampleEvery == 0 || done == Config.Steps)
+                Sample(done, validation, unet, log, Config.Method == TrainMethod.Cec ? (lastBatch, lastCec) : (null, null));
+            if (done % Config.CheckpointEvery == 0 || done == Config.Steps || isBest)
+                lastCheckpoint = Checkpoints.Save(new TrainingState(done, position, best, bestStep, CheckpointStore.SaveRng()), unet, optimizer, ema, isBest, Config.KeepCheckpoints);
+            Report(done, sums, clock, start, evt);
+            AfterStep?.Invoke(done, unet);
+            lastCec = null;
+            lastBatch = null;
+        }
+
+        string model = Path.Combine(Output, "model");
+        Export(unet, ema, model);
+        return new TrainResult(Config.Steps, model, Checkpoints.Best, best, clock.Elapsed);
+    }
+
+    (EditBatches Train, EditBatches Validation) LoadData()
+    {
+        var dataset = new EditDataset(Config.Data) { RequireGroundTruth = Config.Method == TrainMethod.Supervised };
+        var records = dataset.ReadAll();
+        if (Config.ValidationData is { } v)
+        {
+            var vd = new EditDataset(v);
+            return (new EditBatches(dataset, records, Config.Seed, Config.Resolution), new EditBatches(vd, vd.ReadAll(), Config.Seed, Config.Resolution));
+        }
+        // Split by record id, so the split does not depend on the file's order.
+        bool IsValidation(EditRecord r) => StableSeed.Of("validation", r.Id) % 10_000 < Config.ValidationFraction * 10_000;
+        var val = records.Where(IsValidation).ToList();
+        var tr = records.Where(r => !IsValidation(r)).ToList();
+        if (val.Count == 0) val = [tr[^1]];
+        return (new EditBatches(dataset, tr, Config.Seed, Config.Resolution), new EditBatches(dataset, val, Config.Seed, Config.Resolution));
+    }
+
+    /// <summary>Mean L_CEC over the first validation batches with fixed randomness (comparable across steps and methods).</summary>
+    double Validate(CecStep cec, EditBatches validation, Ema? ema, UNet2DConditionModel unet)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        unet.eval();
+        double sum = 0;
+        int n = 0;
+        for (int i = 0; i < Config.ValidationBatches; i++)
+        {
+            long start = (long)i * Config.BatchSize;
+            if (start >= validation.Count) break;
+            using var batch = validation.Of(validation.Records.Skip((int)start).Take(Config.BatchSize).ToList());
+            using var generator = Seeding.Generator(StableSeed.Of(Config.Seed, "validation", i));
+            var noDropout = new CecStep(unet, Components!, cec.Options with { ConditioningDropout = 0 });
+            sum += noDropout.Run(batch, generator).Total.item<float>();
+            n++;
+        }
+        unet.train();
+        return sum / Math.Max(1, n);
+    }
+
+    void Sample(int step, EditBatches validation, UNet2DConditionModel unet, TrainingLog log, (EditBatch? Batch, CecResult? Cec) last)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        unet.eval();
+        var rows = validation.Records.Take(Config.SampleCount).ToList();
+        using var batch = validation.Of(rows);
+        var edited = Components!.Pipeline(unet).Edit(batch.Inputs, batch.Instructions,
+            new EditOptions { Steps = Config.SampleSteps, Sampler = "ddim", Seed = Config.Seed });
+        bool truth = batch.CleanEditedImages is not null;
+        var grid = new ImageGrid(truth ? 3 : 2) { ColumnHeaders = truth ? ["input", "edit", "ground truth"] : ["input", "edit"], Title = $"step {step}" };
+        for (int i = 0; i < rows.Count; i++)
+        {
+            grid.Add(batch.Inputs[i], rows[i].EditInstruction);
+            grid.Add(edited[i]);
+            if (truth) grid.Add(batch.CleanEditedImages![i]);
+        }
+        string folder = Path.Combine(Output, "samples");
+        Directory.CreateDirectory(folder);
+        string path = Path.Combine(folder, $"step-{step:D6}.png");
+        grid.Save(path);
+        log.Image("samples/edits", path, step);
+        if (last is { Batch: { } b, Cec: { CycleRows: > 0 } c })
+        {
+            // The training cycle itself: input, one-step forward edit, one-step reconstruction.
+            var cycle = new ImageGrid(3) { ColumnHeaders = ["input", "forward edit (x̂₀)", "reconstruction"], Title = $"CEC step {step}" };
+            for (int i = 0; i < Math.Min(c.CycleRows, Config.SampleCount); i++)
+            {
+                cycle.Add(b.Inputs[i], b.Instructions[i]);
+                cycle.Add(c.Edited[i]);
+                cycle.Add(c.Reconstructed[i]);
+            }
+            string cyclePath = Path.Combine(folder, $"cycle-{step:D6}.png");
+            cycle.Save(cyclePath);
+            log.Image("samples/cycle", cyclePath, step);
+        }
+        unet.train();
+    }
+
+    /// <summary>The trained editor as a diffusers InstructPix2Pix folder (EMA weights when the run keeps them).</summary>
+    void Export(UNet2DConditionModel unet, Ema? ema, string folder)
+    {
+        var exported = unet;
+        if (ema != null)
+        {
+            exported = new UNet2DConditionModel(unet.Config);
+            StateDictLoader.Load(exported, unet.state_dict(), "trained UNet");
+            ema.CopyTo(exported);
+        }
+        exported.eval();
+        Components!.Pipeline(exported).Save(folder, Path.Combine(Components.Folder, "tokenizer"));
+    }
+
+    void Report(int step, Dictionary<string, double> values, Stopwatch clock, int start, string? evt)
+    {
+        if (Progress is null) return;
+        double rate = step > start ? clock.Elapsed.TotalSeconds / (step - start) : 0;
+        Progress(new TrainProgress(step, Config.Steps, values, clock.Elapsed, TimeSpan.FromSeconds(rate * (Config.Steps - step)), evt));
+    }
+}
