@@ -17,9 +17,12 @@ static class BenchCommand
         var repeats = new Option<int>("--repeats") { Description = "Timed repetitions per measurement (the best is reported).", DefaultValueFactory = _ => 2 };
         var steps = new Option<int[]>("--pipeline-steps") { Description = "Step counts for the tiny pipeline's edit time (empty: skip).", DefaultValueFactory = _ => [5, 20, 50], AllowMultipleArgumentsPerToken = true };
         var output = new Option<string?>("--out") { Description = "Also write the results as JSON here." };
-        var command = new Command("bench", "Time an SD1.5-size UNet forward and forward+backward (FLOPs, peak memory, share of this machine's sgemm rate) and the tiny pipeline's edits.")
+        var training = new Option<string?>("--training") { Description = "World components folder: time a CEC step against a supervised step on the same batch (and --rss-steps)." };
+        var batch = new Option<int>("--batch") { Description = "Batch size of the training benchmarks.", DefaultValueFactory = _ => 8 };
+        var rssSteps = new Option<int>("--rss-steps") { Description = "With --training: run this many CEC steps and sample the process RSS every 100 (0: skip).", DefaultValueFactory = _ => 0 };
+        var command = new Command("bench", "Time an SD1.5-size UNet forward and forward+backward (FLOPs, peak memory, share of this machine's sgemm rate), the tiny pipeline's edits, and (--training) CEC vs supervised training steps and RSS over a long CEC run.")
         {
-            unet, latent, repeats, steps, output,
+            unet, latent, repeats, steps, output, training, batch, rssSteps,
         };
         command.SetAction(result =>
         {
@@ -44,13 +47,29 @@ static class BenchCommand
                 try { results.AddRange(UNetBenchmark.RunTinyPipeline(dir, stepCounts, Log)); }
                 finally { Directory.Delete(dir, recursive: true); }
             }
+            RssTrace? rss = null;
+            if (result.GetValue(training) is { } components)
+            {
+                string data = Directory.CreateTempSubdirectory("uip2p-bench-world-").FullName;
+                try
+                {
+                    Uip2p.World.WorldDataset.Write(data, 64, seed: 5);
+                    results.AddRange(TrainingBenchmark.CompareSteps(components, data, result.GetValue(batch), result.GetValue(repeats), Log));
+                    if (result.GetValue(rssSteps) is > 0 and var n)
+                        rss = TrainingBenchmark.CecRss(components, data, result.GetValue(batch), n, 100, Log);
+                }
+                finally { Directory.Delete(data, recursive: true); }
+            }
             var table = new Table().AddColumns("benchmark", "seconds", "peak RSS (GB)", "GFLOP", "GFLOP/s", "of sgemm");
             foreach (var r in results)
                 table.AddRow(Markup.Escape(r.Name), $"{r.Seconds:F3}", $"{r.PeakBytes / 1e9:F2}",
                     r.Flops > 0 ? $"{r.Flops / 1e9:F1}" : "", r.Flops > 0 ? $"{r.AchievedFlopsPerSecond / 1e9:F1}" : "", r.Flops > 0 ? $"{r.FractionOfSgemm:P0}" : "");
             AnsiConsole.Write(table);
+            if (rss != null)
+                AnsiConsole.MarkupLine($"CEC RSS over {rss.Steps} steps ({rss.SecondsPerStep:F3} s/step): {string.Join(" → ", rss.Samples.Select(s => $"{s.Bytes / 1e6:F0}"))} MB; growth after warm-up {rss.GrowthAfterWarmup / 1e6:F1} MB");
             if (result.GetValue(output) is { } path)
-                AtomicFile.WriteAllText(path, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+                AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new { results, cec_rss = rss is null ? null : new { rss.Steps, rss.SecondsPerStep, samples = rss.Samples.Select(s => new { step = s.Step, bytes = s.Bytes }), growth_after_warmup = rss.GrowthAfterWarmup } },
+                    new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
             return 0;
         });
         return command;

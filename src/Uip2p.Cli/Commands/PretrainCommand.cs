@@ -12,10 +12,11 @@ static class PretrainCommand
         var output = new Option<string>("--out") { Description = "Output folder (diffusers layout + clip/); rerunning resumes from its checkpoints.", Required = true };
         var scale = new Option<double>("--steps-scale") { Description = "Multiply every stage's step count (e.g. 0.05 for a smoke run).", DefaultValueFactory = _ => 1.0 };
         var seed = new Option<int>("--seed") { Description = "Seed of scenes, initialisation and batches.", DefaultValueFactory = _ => 1 };
+        var ship = new Option<string?>("--ship") { Description = "Also write a float16 copy without checkpoints here, with its measured quality in quality.json (how data/world was made)." };
         var evaluate = new Option<bool>("--evaluate") { Description = "Measure the quality bars afterwards (PSNR, CLIP retrieval and probes, text-to-image).", DefaultValueFactory = _ => true };
         var command = new Command("pretrain", "Pretrain the embedded world's components (VAE, CLIP, text-to-image UNet, input-reconstruction editor) with the real classes and write them in the Hugging Face/diffusers layout.")
         {
-            output, scale, seed, evaluate,
+            output, scale, seed, evaluate, ship,
         };
         command.SetAction(result =>
         {
@@ -44,6 +45,8 @@ static class PretrainCommand
             AnsiConsole.MarkupLine($"pretrained in {sw.Elapsed.TotalMinutes:F1} min → [green]{Markup.Escape(folder)}[/]");
             if (result.GetValue(evaluate))
                 AnsiConsole.WriteLine(WorldQuality.Evaluate(folder).ToString());
+            if (result.GetValue(ship) is { } target)
+                AnsiConsole.MarkupLine($"shipped (float16) → [green]{Markup.Escape(target)}[/]: {Markup.Escape(WorldPretraining.Ship(folder, target).ToString())}");
             return 0;
         });
         return command;

@@ -1,12 +1,15 @@
 using System.Text.Json;
 using TorchSharp;
-using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
 namespace Uip2p.Checkpoints;
 
 /// <summary>
-/// Reads and writes <c>*.safetensors</c> files (TorchSharp.PyBridge underneath). The header is checked
+/// Reads and writes <c>*.safetensors</c> files (an 8-byte header length, a JSON header of dtype/shape/byte
+/// range per tensor, then the raw little-endian bytes). Our own few lines rather than TorchSharp.PyBridge:
+/// PyBridge is built against TorchSharp 0.103, and the notebook kernel's script loader does not unify that
+/// reference with the loaded 0.107 — it loads TorchSharp a second time and every call fails with
+/// MissingMethodException (DESIGN §4-style trap, found running notebook 01). The header is checked
 /// first — length, JSON, dtypes, shapes against byte ranges, ranges inside the file — so a truncated or
 /// foreign file is an error naming the file and the key, never a crash in native code.
 /// Sharded checkpoints (<c>*.safetensors.index.json</c> with a <c>weight_map</c>) read as one dictionary.
@@ -18,8 +21,16 @@ public static class SafetensorsFile
         ["F64"] = 8, ["F32"] = 4, ["F16"] = 2, ["BF16"] = 2, ["I64"] = 8, ["I32"] = 4, ["I16"] = 2, ["I8"] = 1, ["U8"] = 1, ["BOOL"] = 1,
     };
 
+    static readonly Dictionary<string, ScalarType> ScalarTypes = new()
+    {
+        ["F64"] = ScalarType.Float64, ["F32"] = ScalarType.Float32, ["F16"] = ScalarType.Float16, ["BF16"] = ScalarType.BFloat16,
+        ["I64"] = ScalarType.Int64, ["I32"] = ScalarType.Int32, ["I16"] = ScalarType.Int16, ["I8"] = ScalarType.Int8, ["U8"] = ScalarType.Byte, ["BOOL"] = ScalarType.Bool,
+    };
+
     /// <summary>Name → (dtype, shape) of every tensor, read from the header only.</summary>
-    public static Dictionary<string, (string DType, long[] Shape)> ReadHeader(string path)
+    public static Dictionary<string, (string DType, long[] Shape)> ReadHeader(string path) => ReadHeader(path, out _, out _);
+
+    static Dictionary<string, (string DType, long[] Shape)> ReadHeader(string path, out long dataStart, out Dictionary<string, (long Begin, long End)> ranges)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: weight file missing.", path);
         using var stream = File.OpenRead(path);
@@ -33,6 +44,8 @@ public static class SafetensorsFile
         var header = new byte[headerLength];
         stream.ReadExactly(header);
         long dataLength = fileLength - 8 - headerLength;
+        dataStart = 8 + headerLength;
+        ranges = [];
 
         JsonDocument doc;
         try { doc = JsonDocument.Parse(header); }
@@ -59,6 +72,7 @@ public static class SafetensorsFile
                 if (offsets[1] - offsets[0] != expected)
                     throw new InvalidDataException($"{path}: tensor '{entry.Name}' declares shape [{string.Join(",", shape)}] ({expected} bytes) but spans {offsets[1] - offsets[0]} bytes.");
                 result[entry.Name] = (dtype, shape);
+                ranges[entry.Name] = (offsets[0], offsets[1]);
             }
             return result;
         }
@@ -68,13 +82,26 @@ public static class SafetensorsFile
     public static Dictionary<string, Tensor> Load(string path)
     {
         if (path.EndsWith(".index.json", StringComparison.Ordinal)) return LoadSharded(path);
-        ReadHeader(path);
+        var header = ReadHeader(path, out long dataStart, out var offsets);
+        var result = new Dictionary<string, Tensor>();
         try
         {
-            return Safetensors.LoadStateDict(path);
+            using var stream = File.OpenRead(path);
+            foreach (var (name, (dtype, shape)) in header)
+            {
+                var (begin, end) = offsets[name];
+                var bytes = new byte[end - begin];
+                stream.Position = dataStart + begin;
+                stream.ReadExactly(bytes);
+                var t = empty(shape, ScalarTypes[dtype]);
+                if (bytes.Length > 0) t.bytes = bytes;
+                result[name] = t;
+            }
+            return result;
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (Exception e) when (e is IOException or ArgumentException)
         {
+            foreach (var t in result.Values) t.Dispose();
             throw new InvalidDataException($"{path}: could not read the tensors: {e.Message}", e);
         }
     }
@@ -111,8 +138,35 @@ public static class SafetensorsFile
     /// <summary>Saves tensors atomically (temporary file + rename).</summary>
     public static void Save(string path, IReadOnlyDictionary<string, Tensor> tensors)
     {
-        var contiguous = tensors.ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu().contiguous());
-        AtomicFile.Write(path, stream => Safetensors.SaveStateDict(stream, contiguous, leaveOpen: true));
+        var names = tensors.Keys.OrderBy(k => k, StringComparer.Ordinal).ToList();
+        var contiguous = names.ToDictionary(k => k, k => tensors[k].detach().cpu().contiguous());
+        var header = new System.Text.Json.Nodes.JsonObject();
+        long offset = 0;
+        foreach (string name in names)
+        {
+            var t = contiguous[name];
+            string dtype = ScalarTypes.FirstOrDefault(kv => kv.Value == t.dtype).Key
+                ?? throw new ArgumentException($"{path}: tensor '{name}' has dtype {t.dtype}, which safetensors does not store.");
+            long length = t.NumberOfElements * t.ElementSize;
+            header[name] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["dtype"] = dtype,
+                ["shape"] = new System.Text.Json.Nodes.JsonArray(t.shape.Select(d => (System.Text.Json.Nodes.JsonNode)d).ToArray()),
+                ["data_offsets"] = new System.Text.Json.Nodes.JsonArray(offset, offset + length),
+            };
+            offset += length;
+        }
+        var json = System.Text.Encoding.UTF8.GetBytes(header.ToJsonString());
+        // The data starts 8-byte aligned, as the reference writer pads the header with spaces.
+        int padded = (json.Length + 7) / 8 * 8;
+        AtomicFile.Write(path, stream =>
+        {
+            stream.Write(BitConverter.GetBytes((long)padded));
+            stream.Write(json);
+            for (int i = json.Length; i < padded; i++) stream.WriteByte((byte)' ');
+            foreach (string name in names)
+                if (contiguous[name].NumberOfElements > 0) stream.Write(contiguous[name].bytes);
+        });
     }
 
     /// <summary>The weight file of a model folder: <c>model.safetensors</c>, a sharded index, or the single <c>*.safetensors</c> there.</summary>

@@ -57,10 +57,17 @@ public sealed class EditBatches
     public EditRecord At(long position)
     {
         long epoch = position / _records.Count;
-        var order = Enumerable.Range(0, _records.Count).ToArray();
-        new Random(StableSeed.Of(Seed, "epoch", epoch)).Shuffle(order);
-        return _records[order[position % _records.Count]];
+        if (_order is null || _orderEpoch != epoch)
+        {
+            _order = Enumerable.Range(0, _records.Count).ToArray();
+            new Random(StableSeed.Of(Seed, "epoch", epoch)).Shuffle(_order);
+            _orderEpoch = epoch;
+        }
+        return _records[_order[position % _records.Count]];
     }
+
+    int[]? _order;
+    long _orderEpoch = -1;
 
     /// <summary>The batch of stream positions [start, start + size).</summary>
     public EditBatch Batch(long start, int size) => Of(Enumerable.Range(0, size).Select(i => At(start + i)).ToList());

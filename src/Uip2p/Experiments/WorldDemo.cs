@@ -154,7 +154,7 @@ public sealed class WorldDemo(DemoOptions options, string output)
             {
                 var v = plot.Add.Scatter(val.Select(p => (double)p.Step).ToArray(), val.Select(p => p.Values["loss/cec"]).ToArray());
                 v.LegendText = "validation L_CEC";
-                v.LinePattern = ScottPlot.LinePattern.Dashed;
+                v.MarkerSize = 8;   // markers, not a dash pattern: Skia's SVG backend drops path effects
             }
             plot.Title(title);
             plot.XLabel("step");

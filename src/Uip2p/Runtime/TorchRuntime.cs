@@ -98,19 +98,12 @@ public static class TorchRuntime
             // version, so a preload is not found by name: resolve them from this folder on demand.
             if (!_resolverInstalled)
             {
-                foreach (var assembly in new[] { typeof(SkiaSharp.SKTypeface).Assembly, typeof(torch).Assembly })
-                {
-                    try
-                    {
-                        NativeLibrary.SetDllImportResolver(assembly, (name, _, _) => ResolveFrom(dir, name));
-                    }
-                    catch (InvalidOperationException)
-                    {
-                        // The library set its own resolver; fall back to its load context's event.
-                        var context = AssemblyLoadContext.GetLoadContext(assembly) ?? AssemblyLoadContext.Default;
-                        context.ResolvingUnmanagedDll += (_, name) => ResolveFrom(dir, name);
-                    }
-                }
+                // The kernel's script loader loads an assembly again, into a context of its own, when a
+                // reference asks for another version (TorchSharp asks for SkiaSharp 2.88, we ship 3.119):
+                // every copy of these assemblies, now or later, gets the resolver.
+                foreach (var assembly in AppDomain.CurrentDomain.GetAssemblies().Append(typeof(SkiaSharp.SKTypeface).Assembly).Append(typeof(torch).Assembly).Distinct())
+                    InstallResolver(assembly, dir);
+                AppDomain.CurrentDomain.AssemblyLoad += (_, e) => InstallResolver(e.LoadedAssembly, dir);
                 _resolverInstalled = true;
             }
         }
@@ -132,6 +125,23 @@ public static class TorchRuntime
                     return Path.GetDirectoryName(line[at..]) ?? line[at..];
             }
             return "(not found in /proc/self/maps)";
+        }
+    }
+
+    static readonly HashSet<string> NativeUsers = ["SkiaSharp", "HarfBuzzSharp", "TorchSharp"];
+
+    static void InstallResolver(Assembly assembly, string dir)
+    {
+        if (!NativeUsers.Contains(assembly.GetName().Name ?? "")) return;
+        try
+        {
+            NativeLibrary.SetDllImportResolver(assembly, (name, _, _) => ResolveFrom(dir, name));
+        }
+        catch (InvalidOperationException)
+        {
+            // This copy already has a resolver (ours, or the library's own): add ours to its load context's event.
+            var context = AssemblyLoadContext.GetLoadContext(assembly) ?? AssemblyLoadContext.Default;
+            context.ResolvingUnmanagedDll += (_, name) => ResolveFrom(dir, name);
         }
     }
 

@@ -10,6 +10,13 @@ namespace Uip2p.Training;
 /// <summary>The quality bars of the pretrained world components, measured on held-out scenes.</summary>
 public sealed record WorldQualityReport(double VaePsnr, double ClipTop1Of16, double ColourProbe, double ShapeProbe, double TextToImageRightCaption)
 {
+    public System.Text.Json.Nodes.JsonObject ToJson() => new()
+    {
+        ["vae_psnr_db"] = Math.Round(VaePsnr, 3), ["clip_top1_of_16"] = ClipTop1Of16, ["colour_probe"] = ColourProbe,
+        ["shape_probe"] = ShapeProbe, ["text_to_image_right_caption"] = TextToImageRightCaption,
+        ["aims"] = new System.Text.Json.Nodes.JsonObject { ["vae_psnr_db"] = 28, ["clip_top1_of_16"] = 0.9, ["colour_probe"] = 0.9, ["shape_probe"] = 0.9, ["text_to_image_right_caption"] = 0.8 },
+    };
+
     public override string ToString() =>
         $"VAE PSNR {VaePsnr:F2} dB; CLIP caption→image top-1 of 16 {ClipTop1Of16:P1}; colour probe {ColourProbe:P1}; shape probe {ShapeProbe:P1}; text-to-image right caption {TextToImageRightCaption:P1}";
 }
