@@ -12,8 +12,8 @@ static class DemoCommand
     {
         var output = new Option<string>("--out") { Description = "Report folder (edits.png, loss_*.png/svg, scores.csv, summary.md, runs/, data/).", DefaultValueFactory = _ => "demo-report" };
         var components = new Option<string?>("--components") { Description = "Pretrained world components (default: data/world of this repository)." };
-        var cecSteps = new Option<int?>("--cec-steps") { Description = "UIP2P (CEC) training steps (default 150)." };
-        var supervisedSteps = new Option<int?>("--supervised-steps") { Description = "Supervised IP2P training steps (default 300)." };
+        var cecSteps = new Option<int?>("--cec-steps") { Description = "UIP2P (CEC) training steps (default 400)." };
+        var supervisedSteps = new Option<int?>("--supervised-steps") { Description = "Supervised IP2P training steps (default 800)." };
         var records = new Option<int?>("--records") { Description = "Generated training edits (default 800)." };
         var heldOut = new Option<int?>("--held-out") { Description = "Held-out edits scored against the ground truth (default 48)." };
         var command = new Command("demo", "The main job: from the shipped world components, train UIP2P (CEC, no ground truth) and the supervised InstructPix2Pix baseline briefly, edit held-out scenes and write a report (grids, loss curves, L1/L2 to the clean ground truth).")

@@ -20,10 +20,11 @@ static class EditCommand
         var imageGuidance = new Option<double>("--image-guidance") { Description = "s_I: how strongly to stay close to the input.", DefaultValueFactory = _ => 1.5 };
         var seed = new Option<long>("--seed") { Description = "Seed for the initial latents and ancestral noise.", DefaultValueFactory = _ => 0 };
         var sampler = new Option<string>("--sampler") { Description = "euler_a (InstructPix2Pix's default), ddim or ddpm.", DefaultValueFactory = _ => "euler_a" };
+        var strength = new Option<double>("--strength") { Description = "1 (InstructPix2Pix): start from noise; below 1: SDEdit-style, from the input noised that fraction of the way (runs that fraction of the steps).", DefaultValueFactory = _ => 1.0 };
         var resolution = new Option<int?>("--resolution") { Description = "Resize to about N×N pixels (aspect kept) before editing; default: the input size floored to a multiple of 8." };
         var command = new Command("edit", "Edit an image with an instruction (dual classifier-free guidance, as InstructPix2Pix).")
         {
-            model, image, instruction, output, steps, textGuidance, imageGuidance, seed, sampler, resolution,
+            model, image, instruction, output, steps, textGuidance, imageGuidance, seed, sampler, resolution, strength,
         };
         command.SetAction(result =>
         {
@@ -36,11 +37,12 @@ static class EditCommand
                 input = ImageOps.Resize(input, h, w, TorchSharp.torch.InterpolationMode.Bicubic).clamp(0, 1);
             }
             int n = result.GetValue(steps);
+            int run = result.GetValue(strength) < 1 ? Math.Max(1, (int)(n * result.GetValue(strength))) : n;
             TorchSharp.torch.Tensor edited = null!;
             AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
                 .Start(ctx =>
                 {
-                    var task = ctx.AddTask($"editing ({n} steps)", maxValue: n);
+                    var task = ctx.AddTask($"editing ({run} steps)", maxValue: run);
                     edited = pipeline.Edit(input, [result.GetValue(instruction)!], new EditOptions
                     {
                         Steps = n,
@@ -48,6 +50,7 @@ static class EditCommand
                         ImageGuidance = result.GetValue(imageGuidance),
                         Seed = result.GetValue(seed),
                         Sampler = result.GetValue(sampler)!,
+                        Strength = result.GetValue(strength),
                         OnStep = _ => task.Increment(1),
                     });
                 });

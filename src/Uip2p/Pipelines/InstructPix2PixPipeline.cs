@@ -25,6 +25,11 @@ public sealed record EditOptions
     public Tensor? InitialLatents { get; init; }
     /// <summary>Where ancestral noise comes from; null: the seeded generator.</summary>
     public INoiseSource? Noise { get; init; }
+    /// <summary>
+    /// 1 (default, IP2P): start from pure noise. Below 1, SDEdit-style: start from the input image's latent
+    /// noised to the step a fraction <c>Strength</c> of the way from the end, and run only those steps.
+    /// </summary>
+    public double Strength { get; init; } = 1.0;
     /// <summary>Captures attention during the edit (the pipeline sets its step).</summary>
     public AttentionStore? Attention { get; init; }
     /// <summary>Called after every step with the step index, the timestep and the latents.</summary>
@@ -146,10 +151,17 @@ public sealed class InstructPix2PixPipeline
         if (!initial.shape.SequenceEqual(latentShape))
             throw new ArgumentException($"Initial latents have shape [{string.Join(",", initial.shape)}], this edit needs [{string.Join(",", latentShape)}].");
         var latents = initial * scheduler.InitNoiseSigma;
+        int first = 0;
+        if (options.Strength < 1)
+        {
+            if (options.Strength <= 0) throw new ArgumentException($"Strength {options.Strength}: use a value in (0, 1].");
+            first = scheduler.Timesteps.Count - Math.Max(1, (int)(scheduler.Timesteps.Count * options.Strength));
+            latents = scheduler.NoiseTo(imageLatents * Vae.Config.ScalingFactor, initial, first);
+        }
 
         var context = cat([promptEmbeds, negativeEmbeds, negativeEmbeds], 0);
         var imageCondition = cat([imageLatents, imageLatents, zeros_like(imageLatents)], 0);
-        for (int i = 0; i < scheduler.Timesteps.Count; i++)
+        for (int i = first; i < scheduler.Timesteps.Count; i++)
         {
             using var stepScope = NewDisposeScope();
             float t = scheduler.Timesteps[i];

@@ -49,6 +49,8 @@ public interface IDiffusionScheduler
     Tensor ScaleModelInput(Tensor sample, int index);
     /// <summary>Advances <paramref name="sample"/> by one step given the model output.</summary>
     SchedulerStep Step(Tensor modelOutput, int index, Tensor sample, INoiseSource noise);
+    /// <summary>The sample at step <paramref name="index"/> for a clean <paramref name="x0"/> (diffusers' <c>add_noise</c>; SDEdit-style starts).</summary>
+    Tensor NoiseTo(Tensor x0, Tensor noise, int index);
 }
 
 /// <summary>Makes the scheduler a <c>scheduler_config.json</c> names.</summary>
@@ -130,6 +132,9 @@ public sealed class EulerAncestralScheduler(SchedulerConfig config) : IDiffusion
     }
 
     /// <summary><c>σ_up = √(σ_to²(σ_from² − σ_to²)/σ_from²)</c>, <c>σ_down = √(σ_to² − σ_up²)</c>.</summary>
+    /// <summary>x0 + σ_i·ε: Euler's samples live in σ-space.</summary>
+    public Tensor NoiseTo(Tensor x0, Tensor noise, int index) => x0 + Sigmas[index] * noise;
+
     public static (float Down, float Up) AncestralSigmas(float sigmaFrom, float sigmaTo)
     {
         float up = MathF.Sqrt(sigmaTo * sigmaTo * (sigmaFrom * sigmaFrom - sigmaTo * sigmaTo) / (sigmaFrom * sigmaFrom));
@@ -169,6 +174,10 @@ public sealed class DdimScheduler(SchedulerConfig config) : IDiffusionScheduler
     }
 
     public Tensor ScaleModelInput(Tensor sample, int index) => sample.alias();
+
+    /// <summary>√ᾱ_t·x0 + √(1−ᾱ_t)·ε at t = the step's timestep.</summary>
+    public Tensor NoiseTo(Tensor x0, Tensor noise, int index) =>
+        Schedule.AddNoise(x0, noise, tensor(new[] { (long)Timesteps[index] }, device: x0.device));
 
     public SchedulerStep Step(Tensor modelOutput, int index, Tensor sample, INoiseSource noise)
     {
@@ -217,6 +226,10 @@ public sealed class DdpmScheduler(SchedulerConfig config) : IDiffusionScheduler
     }
 
     public Tensor ScaleModelInput(Tensor sample, int index) => sample.alias();
+
+    /// <summary>√ᾱ_t·x0 + √(1−ᾱ_t)·ε at t = the step's timestep.</summary>
+    public Tensor NoiseTo(Tensor x0, Tensor noise, int index) =>
+        Schedule.AddNoise(x0, noise, tensor(new[] { (long)Timesteps[index] }, device: x0.device));
 
     public SchedulerStep Step(Tensor modelOutput, int index, Tensor sample, INoiseSource noise) =>
         StepAt(modelOutput, (int)_timesteps[index], sample, noise);

@@ -57,6 +57,8 @@ public sealed record TrainConfig
     public int SampleEvery { get; init; } = 100;
     public int SampleCount { get; init; } = 4;
     public int SampleSteps { get; init; } = 10;
+    /// <summary>Strength of the sample edits (1: from noise, as IP2P; below 1: SDEdit-style from the noised input).</summary>
+    public double SampleStrength { get; init; } = 1.0;
     public int CheckpointEvery { get; init; } = 50;
     /// <summary>Checkpoints kept besides the best one.</summary>
     public int KeepCheckpoints { get; init; } = 2;

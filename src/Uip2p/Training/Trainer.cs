@@ -204,7 +204,7 @@ public sealed class Trainer
         var rows = validation.Records.Take(Config.SampleCount).ToList();
         using var batch = validation.Of(rows);
         var edited = Components!.Pipeline(unet).Edit(batch.Inputs, batch.Instructions,
-            new EditOptions { Steps = Config.SampleSteps, Sampler = "ddim", Seed = Config.Seed });
+            new EditOptions { Steps = Config.SampleSteps, Sampler = "ddim", Seed = Config.Seed, Strength = Config.SampleStrength });
         bool truth = batch.CleanEditedImages is not null;
         var grid = new ImageGrid(truth ? 3 : 2) { ColumnHeaders = truth ? ["input", "edit", "ground truth"] : ["input", "edit"], Title = $"step {step}" };
         for (int i = 0; i < rows.Count; i++)

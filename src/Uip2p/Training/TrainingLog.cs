@@ -33,7 +33,7 @@ public sealed class TrainingLog : IDisposable
     {
         var record = new JsonObject { ["step"] = step, ["phase"] = phase };
         foreach (var (k, v) in values) record[k] = double.IsFinite(v) ? v : null;
-        File.AppendAllText(_metrics, record.ToJsonString() + "\n", Encoding.UTF8);
+        File.AppendAllText(_metrics, record.ToJsonString() + "\n", new UTF8Encoding(false));   // no BOM: one JSON object per line
         if (_board is null) return;
         foreach (var (k, v) in values)
             if (double.IsFinite(v)) _board.add_scalar(phase == "train" ? k : $"{phase}/{k}", (float)v, step);

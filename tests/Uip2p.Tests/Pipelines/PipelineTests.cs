@@ -32,6 +32,30 @@ public class PipelineTests
         Assert.Equal(a.shape, d.shape);
     }
 
+    [Theory]
+    [InlineData("ddim")]
+    [InlineData("euler_a")]
+    public void Strength_starts_from_the_noised_input_and_runs_the_last_steps(string sampler)
+    {
+        using var dir = new TempDir();
+        var pipeline = TinyPipeline.Create(dir.Path);
+        var seen = new List<float>();
+        pipeline.Edit(Photo(32, 32), ["make it blue"], new EditOptions { Steps = 10, Sampler = sampler, Strength = 0.3, OnStep = s => seen.Add(s.Timestep) });
+        var scheduler = SchedulerFactory.Create(sampler, pipeline.SchedulerConfig);
+        scheduler.SetTimesteps(10);
+        Assert.Equal(scheduler.Timesteps.Skip(7), seen);
+
+        // The start is the scheduler's add_noise of the scaled input latent.
+        var x0 = randn(1, 4, 4, 4);
+        var eps = randn(1, 4, 4, 4);
+        var noised = scheduler.NoiseTo(x0, eps, 7);
+        var expected = sampler == "ddim"
+            ? x0 * Math.Sqrt(scheduler.Schedule.AlphasCumprod[(int)scheduler.Timesteps[7]]) + eps * Math.Sqrt(1 - scheduler.Schedule.AlphasCumprod[(int)scheduler.Timesteps[7]])
+            : x0 + eps * ((EulerAncestralScheduler)scheduler).Sigmas[7];
+        Assert.True(noised.allclose(expected, rtol: 1e-5, atol: 1e-6));
+        Assert.Throws<ArgumentException>(() => pipeline.Edit(Photo(32, 32), ["x"], new EditOptions { Steps = 4, Strength = 0 }));
+    }
+
     [Fact]
     public void Batches_take_one_instruction_each_or_one_for_all()
     {

@@ -122,6 +122,7 @@ public class TrainerTests
         var result = new Trainer(TinyWorld.Config(TrainMethod.Supervised, steps: 4) with { EmaDecay = 0.9, SampleEvery = 4 }, run).Run();
         var log = Log(run);
         Assert.Equal(4, log.Count(l => l.Phase == "train" && l.Values.ContainsKey("loss/ddpm")));
+        Assert.Equal((byte)'{', File.ReadAllBytes(Path.Combine(run, "metrics.jsonl"))[0]);   // plain JSONL, no byte-order mark
         Assert.Contains(log, l => l.Phase == "validation" && l.Values.ContainsKey("loss/cec"));
         Assert.True(File.Exists(Path.Combine(run, "samples", "step-000004.png")));
         Assert.NotEmpty(Directory.GetFiles(Path.Combine(run, "tensorboard"), "events.out.tfevents.*", SearchOption.AllDirectories));
