@@ -139,6 +139,8 @@ public sealed class WorldPretraining(PretrainConfig config, string output, Actio
         string done = Path.Combine(Checkpoints, name + ".done");
         if (File.Exists(done))
         {
+            // The stage's training time, recorded when it finished, stays in pretrain.json.
+            timings[name] = double.Parse(File.ReadAllText(done), System.Globalization.CultureInfo.InvariantCulture);
             progress?.Invoke(name, 1, 1, "already trained");
             return load();
         }

@@ -36,6 +36,9 @@ public class PretrainingTests
             Assert.True(Directory.Exists(Path.Combine(dir.Path, sub)), sub);
         Assert.True(File.Exists(Path.Combine(dir.Path, "model_index.json")));
         Assert.True(File.Exists(Path.Combine(dir.Path, "pretrain.json")));
+        // Every stage's training time is recorded, also those finished before the crash.
+        var seconds = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(dir.Path, "pretrain.json")))!["seconds"]!.AsObject();
+        Assert.Equal(["vae", "clip", "unet", "editor"], seconds.Select(kv => kv.Key));
         var vae = DiffusersFolder.LoadVae(Path.Combine(dir.Path, "vae"));
         Assert.Equal(8, vae.Config.DownsampleFactor);
         Assert.NotEqual(0.18215, vae.Config.ScalingFactor); // measured from the latents

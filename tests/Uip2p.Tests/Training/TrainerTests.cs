@@ -189,3 +189,17 @@ public class TrainerTests
         Assert.Equal((false, false), ConditioningDropout.Draw(0.2, 0.05));
     }
 }
+
+public class ExampleConfigTests
+{
+    [Theory]
+    [InlineData("cec-world.json", TrainMethod.Cec)]
+    [InlineData("supervised-world.json", TrainMethod.Supervised)]
+    public void The_example_configs_load(string name, TrainMethod method)
+    {
+        var config = TrainConfig.Load(Path.Combine(TestPaths.Repo, "configs", name));
+        Assert.Equal(method, config.Method);
+        Assert.Equal(Path.Combine(TestPaths.Repo, "data", "world"), config.Components);
+        Assert.True(Directory.Exists(Path.Combine(config.Components, "editor")));
+    }
+}
