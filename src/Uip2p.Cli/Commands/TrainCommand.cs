@@ -24,9 +24,9 @@ static class TrainCommand
             var cfg = TrainConfig.Load(path, result.GetValue(set) ?? []);
             string folder = result.GetValue(output) ?? Path.Combine("runs", Path.GetFileNameWithoutExtension(path));
             AnsiConsole.MarkupLine($"[bold]{cfg.Method.ToString().ToLowerInvariant()}[/] training, {cfg.Steps} steps of {cfg.BatchSize}×{cfg.GradientAccumulation} → [green]{Markup.Escape(folder)}[/]");
-            var result_ = Run(new Trainer(cfg, folder), result.GetValue(resume));
-            AnsiConsole.MarkupLine($"done in {result_.Elapsed.TotalMinutes:F1} min; model → [green]{Markup.Escape(result_.ModelFolder)}[/]" +
-                (result_.BestValidation is { } b ? $"; best validation L_CEC {b:F4} ({Markup.Escape(result_.BestCheckpoint ?? "")})" : ""));
+            var done = Run(new Trainer(cfg, folder), result.GetValue(resume));
+            AnsiConsole.MarkupLine($"done in {done.Elapsed.TotalMinutes:F1} min; model → [green]{Markup.Escape(done.ModelFolder)}[/]" +
+                (done.BestValidation is { } b ? $"; best validation L_CEC {b:F4} ({Markup.Escape(done.BestCheckpoint ?? "")})" : ""));
             return 0;
         });
         return command;

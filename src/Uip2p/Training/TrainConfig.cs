@@ -108,7 +108,11 @@ public sealed record TrainConfig
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{source}: {(e.Path is { } p ? $"key '{p.TrimStart('$', '.')}'" : "")} {e.Message.Split(". Path")[0]}".Trim(), e);
+            string key = e.Path?.TrimStart('$', '.') ?? "";
+            string reason = e.Message.Contains("could not be mapped", StringComparison.Ordinal)
+                ? "is not a config key (keys are snake_case; see README 'Training')"
+                : $"has a bad value: {e.Message.Split(". Path")[0]}";
+            throw new InvalidDataException($"{source}: key '{key}' {reason}.", e);
         }
     }
 
