@@ -10,7 +10,8 @@ public sealed record TrainingState(int Step, long DataPosition, double? BestVali
 {
     public JsonObject ToJson() => new()
     {
-        ["step"] = Step, ["data_position"] = DataPosition, ["best_validation"] = BestValidation, ["best_step"] = BestStep,
+        ["step"] = Step, ["data_position"] = DataPosition,
+        ["best_validation"] = BestValidation is { } b && double.IsFinite(b) ? b : null, ["best_step"] = BestStep,
         ["torch_rng_state"] = TorchRngState,
     };
 

@@ -137,7 +137,7 @@ public sealed class Trainer
             bool isBest = false;
             if (done % Config.ValidateEvery == 0 || done == Config.Steps)
             {
-                double v = Validate(cec, validation, ema, unet);
+                double v = Validate(cec, validation, unet, done, lastCheckpoint);
                 log.Write(done, "validation", new Dictionary<string, double> { ["loss/cec"] = v });
                 if (best is null || v < best) (best, bestStep, isBest) = (v, done, true);
                 evt = $"validation L_CEC {v:F4}{(isBest ? " (best)" : "")}";
@@ -175,7 +175,7 @@ public sealed class Trainer
     }
 
     /// <summary>Mean L_CEC over the first validation batches with fixed randomness (comparable across steps and methods).</summary>
-    double Validate(CecStep cec, EditBatches validation, Ema? ema, UNet2DConditionModel unet)
+    double Validate(CecStep cec, EditBatches validation, UNet2DConditionModel unet, int step, string? lastCheckpoint)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
@@ -189,7 +189,10 @@ public sealed class Trainer
             using var batch = validation.Of(validation.Records.Skip((int)start).Take(Config.BatchSize).ToList());
             using var generator = Seeding.Generator(StableSeed.Of(Config.Seed, "validation", i));
             var noDropout = new CecStep(unet, Components!, cec.Options with { ConditioningDropout = 0 });
-            sum += noDropout.Run(batch, generator).Total.item<float>();
+            double v = noDropout.Run(batch, generator).Total.item<float>();
+            // A non-finite validation loss stops the run like a training one: the model has diverged.
+            NonFiniteGuard.Check(step, new Dictionary<string, double> { ["validation loss/cec"] = v }, batch.Ids, lastCheckpoint);
+            sum += v;
             n++;
         }
         unet.train();

@@ -42,7 +42,18 @@ public class RuntimeTests
     {
         Assert.Equal(DeviceType.CPU, Devices.Auto().type);
     }
+}
 
+/// <summary>
+/// Tests of process-wide torch state run alone: any test drawing random numbers in parallel would consume
+/// the global generator, and resizing LibTorch's thread pool while other tests compute is not safe.
+/// </summary>
+[CollectionDefinition("global random", DisableParallelization = true)]
+public sealed class GlobalRandomCollection;
+
+[Collection("global random")]
+public class ThreadCountTests
+{
     [Fact]
     public void Thread_count_can_be_set()
     {
@@ -56,10 +67,6 @@ public class RuntimeTests
         finally { Devices.Threads = before; }
     }
 }
-
-/// <summary>Tests of torch's global generator run alone: any test drawing random numbers in parallel would consume it.</summary>
-[CollectionDefinition("global random", DisableParallelization = true)]
-public sealed class GlobalRandomCollection;
 
 [Collection("global random")]
 public class SeedingTests
