@@ -97,34 +97,59 @@ public sealed class Trainer
                 ? LearningRate.WarmupCosine(step, Config.Steps, Config.LearningRate, Config.WarmupSteps, floor: 0)
                 : Config.LearningRate * Math.Min(1.0, (step + 1.0) / Math.Max(1, Config.WarmupSteps));
             LearningRate.Set(optimizer, lr);
-            optimizer.zero_grad();
-            var sums = new Dictionary<string, double>();
-            for (int micro = 0; micro < Config.GradientAccumulation; micro++)
+            // LibTorch 2.10's CPU convolutions (oneDNN) now and then return NaN for one call, in a fresh
+            // process, with nothing wrong in the model (seen in the VAE decoder's backward inside CEC, and
+            // earlier in the UNet's). A step whose losses or gradients are not finite is therefore computed
+            // again with the same random draws and data; only a NaN that repeats stops the run. A clean
+            // recomputation is bit-identical, so resumed runs still match uninterrupted ones.
+            Dictionary<string, double> sums = [];
+            double norm = 0;
+            long stepStart = position;
+            for (int attempt = 1; ; attempt++)
             {
-                var batch = train.Batch(position, Config.BatchSize);
-                position += Config.BatchSize;
-                using var generator = Seeding.Generator(StableSeed.Of(Config.Seed, "step", step, micro));
-                Dictionary<string, Tensor> terms;
-                Tensor total;
-                if (Config.Method == TrainMethod.Cec)
+                optimizer.zero_grad();
+                position = stepStart;
+                sums = [];
+                (string Term, double Value, IReadOnlyList<string> Ids)? bad = null;
+                for (int micro = 0; micro < Config.GradientAccumulation && bad is null; micro++)
                 {
-                    var result = cec.Run(batch, generator);
-                    terms = result.Terms.ToDictionary();
-                    total = result.Total;
-                    lastCec = result;
+                    var batch = train.Batch(position, Config.BatchSize);
+                    position += Config.BatchSize;
+                    using var generator = Seeding.Generator(StableSeed.Of(Config.Seed, "step", step, micro));
+                    Dictionary<string, Tensor> terms;
+                    Tensor total;
+                    if (Config.Method == TrainMethod.Cec)
+                    {
+                        var result = cec.Run(batch, generator);
+                        terms = result.Terms.ToDictionary();
+                        total = result.Total;
+                        lastCec = result;
+                    }
+                    else
+                    {
+                        total = supervised.Run(batch, generator);
+                        terms = new() { ["loss/ddpm"] = total };
+                    }
+                    var values = terms.ToDictionary(kv => kv.Key, kv => (double)kv.Value.detach().item<float>());
+                    if (values.FirstOrDefault(kv => !double.IsFinite(kv.Value)) is { Key: not null } nan)
+                    {
+                        bad = (nan.Key, nan.Value, batch.Ids);
+                        break;
+                    }
+                    (total / Config.GradientAccumulation).backward();
+                    foreach (var (k, v) in values) sums[k] = sums.GetValueOrDefault(k) + v / Config.GradientAccumulation;
+                    lastBatch = batch;
+                    if (micro == Config.GradientAccumulation - 1)
+                    {
+                        norm = nn.utils.clip_grad_norm_(unet.parameters(), Config.MaxGradNorm);
+                        if (!double.IsFinite(norm)) bad = ("gradient norm", norm, batch.Ids);
+                    }
                 }
-                else
-                {
-                    total = supervised.Run(batch, generator);
-                    terms = new() { ["loss/ddpm"] = total };
-                }
-                var values = terms.ToDictionary(kv => kv.Key, kv => (double)kv.Value.detach().item<float>());
-                NonFiniteGuard.Check(step + 1, values, batch.Ids, lastCheckpoint);
-                (total / Config.GradientAccumulation).backward();
-                foreach (var (k, v) in values) sums[k] = sums.GetValueOrDefault(k) + v / Config.GradientAccumulation;
-                lastBatch = batch;
+                if (bad is null) break;
+                if (attempt == 3)
+                    NonFiniteGuard.Check(step + 1, new Dictionary<string, double> { [bad.Value.Term] = bad.Value.Value }, bad.Value.Ids, lastCheckpoint);
+                Report(step, [], clock, start, $"step {step + 1}: {bad.Value.Term} is not finite; computing the step again (attempt {attempt + 1} of 3)");
             }
-            double norm = nn.utils.clip_grad_norm_(unet.parameters(), Config.MaxGradNorm);
             optimizer.step();
             ema?.Update(unet);
             int done = step + 1;
@@ -190,6 +215,12 @@ public sealed class Trainer
             using var generator = Seeding.Generator(StableSeed.Of(Config.Seed, "validation", i));
             var noDropout = new CecStep(unet, Components!, cec.Options with { ConditioningDropout = 0 });
             double v = noDropout.Run(batch, generator).Total.item<float>();
+            // A one-off NaN from the backend (see Run) gets two more tries with the same draws.
+            for (int attempt = 2; attempt <= 3 && !double.IsFinite(v); attempt++)
+            {
+                using var again = Seeding.Generator(StableSeed.Of(Config.Seed, "validation", i));
+                v = noDropout.Run(batch, again).Total.item<float>();
+            }
             // A non-finite validation loss stops the run like a training one: the model has diverged.
             NonFiniteGuard.Check(step, new Dictionary<string, double> { ["validation loss/cec"] = v }, batch.Ids, lastCheckpoint);
             sum += v;
