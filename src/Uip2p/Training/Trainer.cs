@@ -148,7 +148,7 @@ public sealed class Trainer
                 if (bad is null) break;
                 if (attempt == 3)
                     NonFiniteGuard.Check(step + 1, new Dictionary<string, double> { [bad.Value.Term] = bad.Value.Value }, bad.Value.Ids, lastCheckpoint);
-                Report(step, [], clock, start, $"step {step + 1}: {bad.Value.Term} is not finite; computing the step again (attempt {attempt + 1} of 3)");
+                Report(step, [], clock, start, $"{bad.Value.Term} not finite in step {step + 1}; computing it again (attempt {attempt + 1} of 3)");
             }
             optimizer.step();
             ema?.Update(unet);
