@@ -12,6 +12,10 @@ static class TinyWorld
     static readonly Lazy<string> Root = new(() =>
     {
         string root = Directory.CreateTempSubdirectory("uip2p-tinyworld-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try { Directory.Delete(root, recursive: true); } catch (IOException) { }
+        };
         var config = new PretrainConfig
         {
             Scenes = 48, VaeSteps = 3, VaeBatch = 4, ClipSteps = 3, ClipBatch = 8, UnetSteps = 3, UnetBatch = 4, EditorSteps = 3, EditorBatch = 4, CheckpointEvery = 100,
