@@ -16,15 +16,12 @@ namespace Uip2p.Checkpoints;
 /// </summary>
 public static class SafetensorsFile
 {
-    static readonly Dictionary<string, int> DTypeSizes = new()
+    /// <summary>The format's dtype names with their torch type and element size.</summary>
+    static readonly Dictionary<string, (ScalarType Type, int Size)> DTypes = new()
     {
-        ["F64"] = 8, ["F32"] = 4, ["F16"] = 2, ["BF16"] = 2, ["I64"] = 8, ["I32"] = 4, ["I16"] = 2, ["I8"] = 1, ["U8"] = 1, ["BOOL"] = 1,
-    };
-
-    static readonly Dictionary<string, ScalarType> ScalarTypes = new()
-    {
-        ["F64"] = ScalarType.Float64, ["F32"] = ScalarType.Float32, ["F16"] = ScalarType.Float16, ["BF16"] = ScalarType.BFloat16,
-        ["I64"] = ScalarType.Int64, ["I32"] = ScalarType.Int32, ["I16"] = ScalarType.Int16, ["I8"] = ScalarType.Int8, ["U8"] = ScalarType.Byte, ["BOOL"] = ScalarType.Bool,
+        ["F64"] = (ScalarType.Float64, 8), ["F32"] = (ScalarType.Float32, 4), ["F16"] = (ScalarType.Float16, 2), ["BF16"] = (ScalarType.BFloat16, 2),
+        ["I64"] = (ScalarType.Int64, 8), ["I32"] = (ScalarType.Int32, 4), ["I16"] = (ScalarType.Int16, 2), ["I8"] = (ScalarType.Int8, 1),
+        ["U8"] = (ScalarType.Byte, 1), ["BOOL"] = (ScalarType.Bool, 1),
     };
 
     /// <summary>Name → (dtype, shape) of every tensor, read from the header only.</summary>
@@ -59,7 +56,7 @@ public static class SafetensorsFile
                 if (entry.Name == "__metadata__") continue;
                 var e = entry.Value;
                 string dtype = e.TryGetProperty("dtype", out var d) ? d.GetString() ?? "" : "";
-                if (!DTypeSizes.TryGetValue(dtype, out int size))
+                if (!DTypes.TryGetValue(dtype, out var known))
                     throw new InvalidDataException($"{path}: tensor '{entry.Name}' has unsupported dtype '{dtype}'.");
                 long[] shape = e.TryGetProperty("shape", out var s) ? s.EnumerateArray().Select(x => x.GetInt64()).ToArray()
                     : throw new InvalidDataException($"{path}: tensor '{entry.Name}' has no shape.");
@@ -68,7 +65,7 @@ public static class SafetensorsFile
                     throw new InvalidDataException($"{path}: tensor '{entry.Name}' has invalid data_offsets.");
                 if (offsets[1] > dataLength)
                     throw new InvalidDataException($"{path}: tensor '{entry.Name}' ends at byte {offsets[1]} of the data but the file holds only {dataLength}: the file is truncated.");
-                long expected = shape.Aggregate(1L, (a, b) => a * b) * size;
+                long expected = shape.Aggregate(1L, (a, b) => a * b) * known.Size;
                 if (offsets[1] - offsets[0] != expected)
                     throw new InvalidDataException($"{path}: tensor '{entry.Name}' declares shape [{string.Join(",", shape)}] ({expected} bytes) but spans {offsets[1] - offsets[0]} bytes.");
                 result[entry.Name] = (dtype, shape);
@@ -93,7 +90,7 @@ public static class SafetensorsFile
                 var bytes = new byte[end - begin];
                 stream.Position = dataStart + begin;
                 stream.ReadExactly(bytes);
-                var t = empty(shape, ScalarTypes[dtype]);
+                var t = empty(shape, DTypes[dtype].Type);
                 if (bytes.Length > 0) t.bytes = bytes;
                 result[name] = t;
             }
@@ -145,7 +142,7 @@ public static class SafetensorsFile
         foreach (string name in names)
         {
             var t = contiguous[name];
-            string dtype = ScalarTypes.FirstOrDefault(kv => kv.Value == t.dtype).Key
+            string dtype = DTypes.FirstOrDefault(kv => kv.Value.Type == t.dtype).Key
                 ?? throw new ArgumentException($"{path}: tensor '{name}' has dtype {t.dtype}, which safetensors does not store.");
             long length = t.NumberOfElements * t.ElementSize;
             header[name] = new System.Text.Json.Nodes.JsonObject

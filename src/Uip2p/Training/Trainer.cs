@@ -205,6 +205,7 @@ public sealed class Trainer
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         unet.eval();
+        var noDropout = new CecStep(unet, Components!, cec.Options with { ConditioningDropout = 0 });
         double sum = 0;
         int n = 0;
         for (int i = 0; i < Config.ValidationBatches; i++)
@@ -212,14 +213,12 @@ public sealed class Trainer
             long start = (long)i * Config.BatchSize;
             if (start >= validation.Count) break;
             using var batch = validation.Of(validation.Records.Skip((int)start).Take(Config.BatchSize).ToList());
-            using var generator = Seeding.Generator(StableSeed.Of(Config.Seed, "validation", i));
-            var noDropout = new CecStep(unet, Components!, cec.Options with { ConditioningDropout = 0 });
-            double v = noDropout.Run(batch, generator).Total.item<float>();
             // A one-off NaN from the backend (see Run) gets two more tries with the same draws.
-            for (int attempt = 2; attempt <= 3 && !double.IsFinite(v); attempt++)
+            double v = double.NaN;
+            for (int attempt = 1; attempt <= 3 && !double.IsFinite(v); attempt++)
             {
-                using var again = Seeding.Generator(StableSeed.Of(Config.Seed, "validation", i));
-                v = noDropout.Run(batch, again).Total.item<float>();
+                using var generator = Seeding.Generator(StableSeed.Of(Config.Seed, "validation", i));
+                v = noDropout.Run(batch, generator).Total.item<float>();
             }
             // A non-finite validation loss stops the run like a training one: the model has diverged.
             NonFiniteGuard.Check(step, new Dictionary<string, double> { ["validation loss/cec"] = v }, batch.Ids, lastCheckpoint);

@@ -155,32 +155,27 @@ public sealed class WorldPretraining(PretrainConfig config, string output, Actio
     {
         var random = new Random(Config.Seed);
         _scenes = Enumerable.Range(0, Config.Scenes).Select(_ => Scene.Random(random)).ToArray();
-        var pixels = new float[Config.Scenes * 3 * Config.ImageSize * Config.ImageSize];
-        Parallel.For(0, Config.Scenes, i =>
-        {
-            var rgb = Renderer.RenderRgb(_scenes[i], Config.ImageSize);
-            Array.Copy(rgb, 0, pixels, (long)i * rgb.Length, rgb.Length);
-        });
-        _images = tensor(pixels, [Config.Scenes, 3, Config.ImageSize, Config.ImageSize]);
-        _images.DetachFromDisposeScope();
-        var bare = new float[pixels.Length];
-        Parallel.For(0, Config.Scenes, i =>
-        {
-            var rgb = Renderer.RenderRgb(_scenes[i] with { Objects = [] }, Config.ImageSize);
-            Array.Copy(rgb, 0, bare, (long)i * rgb.Length, rgb.Length);
-        });
-        using (var background = tensor(bare, [Config.Scenes, 3, Config.ImageSize, Config.ImageSize]))
+        _images = Render(_scenes);
+        using (var background = Render(_scenes.Select(s => s with { Objects = [] }).ToArray()))
             _objects = (_images - background).abs().amax([1], keepdim: true).gt(1 / 255.0).to(ScalarType.Float32);
         _objects.DetachFromDisposeScope();
         _twins = _scenes.Select((s, i) => ShapeTwin(s, new Random(StableSeed.Of(Config.Seed, "twin", i)))).ToArray();
-        var twinPixels = new float[pixels.Length];
-        Parallel.For(0, Config.Scenes, i =>
+        _twinImages = Render(_twins);
+    }
+
+    /// <summary>Scenes rendered in parallel into one tensor <c>[N,3,H,W]</c> in [0,1], outside any dispose scope.</summary>
+    Tensor Render(Scene[] scenes)
+    {
+        int size = Config.ImageSize;
+        var pixels = new float[(long)scenes.Length * 3 * size * size];
+        Parallel.For(0, scenes.Length, i =>
         {
-            var rgb = Renderer.RenderRgb(_twins[i], Config.ImageSize);
-            Array.Copy(rgb, 0, twinPixels, (long)i * rgb.Length, rgb.Length);
+            var rgb = Renderer.RenderRgb(scenes[i], size);
+            Array.Copy(rgb, 0, pixels, (long)i * rgb.Length, rgb.Length);
         });
-        _twinImages = tensor(twinPixels, [Config.Scenes, 3, Config.ImageSize, Config.ImageSize]);
-        _twinImages.DetachFromDisposeScope();
+        var t = tensor(pixels, [scenes.Length, 3, size, size]);
+        t.DetachFromDisposeScope();
+        return t;
     }
 
     /// <summary>The same scene with one object's shape changed (colour, size and place kept): a negative only shape tells apart.</summary>
@@ -198,7 +193,7 @@ public sealed class WorldPretraining(PretrainConfig config, string output, Actio
         return Enumerable.Range(0, batch).Select(_ => random.Next(_scenes.Length)).ToArray();
     }
 
-    Tensor Images(int[] idx) => _images.index_select(0, tensor(idx.Select(i => (long)i).ToArray()));
+    Tensor Images(int[] idx) => Rows(_images, idx);
 
     /// <summary>Runs a stage's optimisation with resumable checkpoints (model weights, optimizer state, step).</summary>
     void Optimise(string stage, nn.Module model, int steps, double peakLr, Func<int, (Tensor Loss, string Info)> loss)
@@ -284,8 +279,7 @@ public sealed class WorldPretraining(PretrainConfig config, string output, Actio
             // Scenes and their shape twins: colour and layout no longer tell a pair apart, shape must.
             var scenes = idx.Select(i => _scenes[i]).Concat(idx.Select(i => _twins[i])).ToList();
             var captions = scenes.Select(sc => Captioner.Caption(sc, random)).ToList();
-            var index = tensor(idx.Select(i => (long)i).ToArray());
-            var images = Shift(cat([_images.index_select(0, index), _twinImages.index_select(0, index)], 0), random);
+            var images = Shift(cat([Images(idx), Rows(_twinImages, idx)], 0), random);
             var ids = _tokenizer.EncodeBatch(captions);
             var logits = clip.forward(ClipPreprocessing.Normalize(images, ClipPreprocessing.Mean, ClipPreprocessing.Std), ids);
             var same = SameSceneMask(scenes);
@@ -348,7 +342,7 @@ public sealed class WorldPretraining(PretrainConfig config, string output, Actio
         return text;
     }
 
-    Tensor Rows(Tensor all, int[] idx) => all.index_select(0, tensor(idx.Select(i => (long)i).ToArray()));
+    static Tensor Rows(Tensor all, int[] idx) => all.index_select(0, tensor(idx.Select(i => (long)i).ToArray()));
 
     UNet2DConditionModel TrainUnet(AutoencoderKL vae)
     {
