@@ -23,4 +23,8 @@ failed=$((failed + errors + timeouts)); skipped=$((total - executed))
 echo
 echo "Tests: $passed passed, $failed failed, $skipped skipped"
 if [[ "$total" -eq 0 ]]; then echo "test.sh: no test ran" >&2; exit 1; fi
+# A crashed test host leaves a report of only the tests that finished: say so, the counts are partial.
+if [[ "$status" -ne 0 && "$failed" -eq 0 ]]; then
+  echo "test.sh: the test run was aborted (exit $status; see 'Test host process crashed' above) — the counts cover only the tests that finished" >&2
+fi
 exit $status
