@@ -13,22 +13,23 @@ static class PretrainCommand
         var scale = new Option<double>("--steps-scale") { Description = "Multiply every stage's step count (e.g. 0.05 for a smoke run).", DefaultValueFactory = _ => 1.0 };
         var seed = new Option<int>("--seed") { Description = "Seed of scenes, initialisation and batches.", DefaultValueFactory = _ => 1 };
         var ship = new Option<string?>("--ship") { Description = "Also write a float16 copy without checkpoints here, with its measured quality in quality.json (how data/world was made)." };
+        var set = new Option<string[]>("--set") { Description = "Override a PretrainConfig setting, key=value in snake_case (repeatable), e.g. --set vae_steps=2200 --set vae_max_objects=null.", AllowMultipleArgumentsPerToken = false };
         var evaluate = new Option<bool>("--evaluate") { Description = "Measure the quality bars afterwards (PSNR, CLIP retrieval and probes, text-to-image).", DefaultValueFactory = _ => true };
         var command = new Command("pretrain", "Pretrain the embedded world's components (VAE, CLIP, text-to-image UNet, input-reconstruction editor) with the real classes and write them in the Hugging Face/diffusers layout.")
         {
-            output, scale, seed, evaluate, ship,
+            output, scale, seed, set, evaluate, ship,
         };
         command.SetAction(result =>
         {
             GlobalOptions.Apply(result);
             double s = result.GetValue(scale);
             var d = new PretrainConfig();
-            var config = d with
+            var config = (d with
             {
                 Seed = result.GetValue(seed),
                 VaeSteps = Math.Max(1, (int)(d.VaeSteps * s)), ClipSteps = Math.Max(1, (int)(d.ClipSteps * s)), UnetSteps = Math.Max(1, (int)(d.UnetSteps * s)), EditorSteps = Math.Max(1, (int)(d.EditorSteps * s)),
                 Scenes = s < 0.5 ? 600 : d.Scenes,
-            };
+            }).With(result.GetValue(set) ?? []);
             string folder = result.GetValue(output)!;
             var sw = System.Diagnostics.Stopwatch.StartNew();
             AnsiConsole.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())

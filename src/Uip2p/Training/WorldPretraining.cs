@@ -27,6 +27,18 @@ public sealed record PretrainConfig
     public double VaeLearningRate { get; init; } = 2e-3;
     /// <summary>Extra weight of object pixels in the VAE's reconstruction loss (background pixels weigh 1).</summary>
     public double VaeObjectWeight { get; init; } = 10;
+    /// <summary>
+    /// Most objects in a VAE training scene (the world's captioned scenes have 1–3; null trains on those).
+    /// Denser scenes put more object pixels — what the decoder finds hard — into every step, and the
+    /// backgrounds stay visible between them.
+    /// </summary>
+    public int? VaeMaxObjects { get; init; } = 9;
+    /// <summary>
+    /// Noise added to the posterior mean while the VAE trains, as a fraction of the batch's latent spread.
+    /// The decoder must draw sensible images from slightly wrong latents — what a diffusion model's samples
+    /// and one-step x̂₀ predictions are. (A fixed σ does not do it: the encoder simply grows its latents.)
+    /// </summary>
+    public double VaeLatentNoise { get; init; } = 0.2;
     public int ClipSteps { get; init; } = 1200;
     /// <summary>Half the batch are scenes, half their shape twins (the same scene with one object's shape changed).</summary>
     public int ClipBatch { get; init; } = 96;
@@ -40,6 +52,34 @@ public sealed record PretrainConfig
     public int EditorBatch { get; init; } = 32;
     public double EditorLearningRate { get; init; } = 5e-4;
     public int CheckpointEvery { get; init; } = 200;
+
+    /// <summary>
+    /// This config with <c>key=value</c> overrides of its scalar settings, keys in snake_case as
+    /// <c>uip2p train --set</c> takes them (<c>vae_steps=2200</c>, <c>vae_max_objects=null</c>).
+    /// </summary>
+    public PretrainConfig With(IEnumerable<string> assignments)
+    {
+        var settings = typeof(PretrainConfig).GetProperties()
+            .Where(p => p.CanWrite && (Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType).IsPrimitive)
+            .ToDictionary(p => JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name));
+        var result = this with { };
+        foreach (string assignment in assignments)
+        {
+            int eq = assignment.IndexOf('=');
+            if (eq <= 0) throw new ArgumentException($"--set '{assignment}': expected key=value (e.g. vae_steps=2200).");
+            string key = assignment[..eq].Trim(), text = assignment[(eq + 1)..].Trim();
+            if (!settings.TryGetValue(key, out var property))
+                throw new ArgumentException($"--set '{assignment}': '{key}' is not a pretraining setting (settings: {string.Join(", ", settings.Keys)}).");
+            var nullable = Nullable.GetUnderlyingType(property.PropertyType);
+            object? value = null;
+            bool ok;
+            try { value = JsonSerializer.Deserialize(text, property.PropertyType); ok = value is not null || nullable is not null; }
+            catch (JsonException) { ok = false; }
+            if (!ok) throw new ArgumentException($"--set '{assignment}': '{key}' takes {(nullable is null ? property.PropertyType.Name : nullable.Name + " or null")}.");
+            property.SetValue(result, value);
+        }
+        return result;
+    }
 
     /// <summary>Factor-8 VAE, 4 latent channels: 64×64 → 8×8×4.</summary>
     public AutoencoderKLConfig Vae { get; init; } = new()
@@ -83,7 +123,8 @@ public sealed class WorldPretraining(PretrainConfig config, string output, Actio
     Tensor _twinImages = null!; // the shape twins (CLIP's hard negatives)
     Scene[] _twins = [];
     Tensor? _latents;           // scaled VAE latents of every scene, once the VAE is trained
-    Tensor _objects = null!;    // [N,1,H,W]: 1 where an object is drawn (pixels that differ from the bare background)
+    Tensor _vaeImages = null!;  // the VAE's training scenes (up to VaeMaxObjects objects)
+    Tensor _objects = null!;    // [N,1,H,W]: 1 where an object of a VAE scene is drawn (pixels that differ from the bare background)
     ClipTokenizer _tokenizer = null!;
 
     public void Run()
@@ -156,8 +197,13 @@ public sealed class WorldPretraining(PretrainConfig config, string output, Actio
         var random = new Random(Config.Seed);
         _scenes = Enumerable.Range(0, Config.Scenes).Select(_ => Scene.Random(random)).ToArray();
         _images = Render(_scenes);
-        using (var background = Render(_scenes.Select(s => s with { Objects = [] }).ToArray()))
-            _objects = (_images - background).abs().amax([1], keepdim: true).gt(1 / 255.0).to(ScalarType.Float32);
+        var vaeRandom = new Random(StableSeed.Of(Config.Seed, "vae-scenes"));
+        var vaeScenes = Config.VaeMaxObjects is int most
+            ? _scenes.Select(_ => Scene.Random(vaeRandom, vaeRandom.Next(1, most + 1))).ToArray()
+            : _scenes;
+        _vaeImages = Config.VaeMaxObjects is null ? _images : Render(vaeScenes);
+        using (var background = Render(vaeScenes.Select(s => s with { Objects = [] }).ToArray()))
+            _objects = (_vaeImages - background).abs().amax([1], keepdim: true).gt(1 / 255.0).to(ScalarType.Float32);
         _objects.DetachFromDisposeScope();
         _twins = _scenes.Select((s, i) => ShapeTwin(s, new Random(StableSeed.Of(Config.Seed, "twin", i)))).ToArray();
         _twinImages = Render(_twins);
@@ -238,16 +284,16 @@ public sealed class WorldPretraining(PretrainConfig config, string output, Actio
         Optimise("vae", vae, Config.VaeSteps, Config.VaeLearningRate, step =>
         {
             var idx = BatchIndices("vae", step, Config.VaeBatch);
-            var x = Images(idx) * 2 - 1;
+            var x = Rows(_vaeImages, idx) * 2 - 1;
             // Objects cover ~2 % of a scene: unweighted, the decoder learns backgrounds perfectly and
             // draws objects as blobs of the wrong colour. Object pixels weigh ObjectWeight times more.
             var weight = 1 + Config.VaeObjectWeight * Rows(_objects, idx);
             weight = weight / weight.mean([1, 2, 3], keepdim: true);
             using var posterior = vae.Encode(x);
-            // The posterior mean plus a little noise (σ 0.05), as a near-deterministic autoencoder: sampling
-            // with the initial unit std would bury the few latent numbers in noise and learn a blur. The
-            // noise keeps the decoder robust to the diffusion model's errors; a tiny KL keeps latents tame.
-            var z = posterior.Mean + 0.05 * randn_like(posterior.Mean);
+            // The posterior mean plus noise scaled to the latents' spread, not the posterior's own std: with
+            // the initial unit std the few latent numbers drown and the decoder learns a blur. The noise keeps
+            // the decoder robust to the diffusion model's errors; a tiny KL keeps latents tame.
+            var z = posterior.Mean + Config.VaeLatentNoise * posterior.Mean.std().detach() * randn_like(posterior.Mean);
             var recon = vae.Decode(z);
             var kl = 0.5 * (posterior.Mean.square() + posterior.LogVar.exp() - 1 - posterior.LogVar).mean();
             var loss = (weight * (recon - x).abs()).mean() + (weight * (recon - x).square()).mean() + 1e-6 * kl;

@@ -50,4 +50,19 @@ public class PretrainingTests
         Assert.Equal(tokenizer.VocabularySize, clip.Config.Text.VocabSize);
         ClipCheckpoints.LoadTextModel(Path.Combine(dir.Path, "text_encoder"));
     }
+
+    [Fact]
+    public void Settings_are_overridden_by_snake_case_key_and_bad_ones_are_named()
+    {
+        var config = new PretrainConfig().With(["vae_steps=7", "vae_max_objects=null", "vae_latent_noise=0.1", "seed=3"]);
+        Assert.Equal(7, config.VaeSteps);
+        Assert.Null(config.VaeMaxObjects);
+        Assert.Equal(0.1, config.VaeLatentNoise);
+        Assert.Equal(3, config.Seed);
+        Assert.Equal(new PretrainConfig().ClipSteps, config.ClipSteps);
+        Assert.Contains("'vae_stepz' is not a pretraining setting", Assert.Throws<ArgumentException>(() => new PretrainConfig().With(["vae_stepz=3"])).Message);
+        Assert.Contains("'vae_steps' takes Int32", Assert.Throws<ArgumentException>(() => new PretrainConfig().With(["vae_steps=2.5"])).Message);
+        Assert.Contains("'unet_batch' takes Int32", Assert.Throws<ArgumentException>(() => new PretrainConfig().With(["unet_batch=null"])).Message);
+        Assert.Contains("expected key=value", Assert.Throws<ArgumentException>(() => new PretrainConfig().With(["vae_steps"])).Message);
+    }
 }
