@@ -45,7 +45,8 @@ public sealed record PretrainConfig
     public double ClipLearningRate { get; init; } = 1e-3;
     public int UnetSteps { get; init; } = 1500;
     public int UnetBatch { get; init; } = 32;
-    public double UnetLearningRate { get; init; } = 1e-3;
+    /// <summary>2e-3: at 1e-3 the UNet follows its captions far less in the same steps (text-to-image 54.7 % vs 65.6 %).</summary>
+    public double UnetLearningRate { get; init; } = 2e-3;
     public double CaptionDropout { get; init; } = 0.1;
     /// <summary>Steps of the editor stage: the text-to-image UNet widened to 8 channels and taught to reproduce its input.</summary>
     public int EditorSteps { get; init; } = 800;
