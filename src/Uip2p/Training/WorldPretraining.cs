@@ -198,11 +198,14 @@ public sealed class WorldPretraining(PretrainConfig config, string output, Actio
         var random = new Random(Config.Seed);
         _scenes = Enumerable.Range(0, Config.Scenes).Select(_ => Scene.Random(random)).ToArray();
         _images = Render(_scenes);
-        var vaeRandom = new Random(StableSeed.Of(Config.Seed, "vae-scenes"));
-        var vaeScenes = Config.VaeMaxObjects is int most
-            ? _scenes.Select(_ => Scene.Random(vaeRandom, vaeRandom.Next(1, most + 1))).ToArray()
-            : _scenes;
-        _vaeImages = Config.VaeMaxObjects is null ? _images : Render(vaeScenes);
+        var vaeScenes = _scenes;
+        _vaeImages = _images;
+        if (Config.VaeMaxObjects is int most)
+        {
+            var vaeRandom = new Random(StableSeed.Of(Config.Seed, "vae-scenes"));
+            vaeScenes = _scenes.Select(_ => Scene.Random(vaeRandom, vaeRandom.Next(1, most + 1))).ToArray();
+            _vaeImages = Render(vaeScenes);
+        }
         using (var background = Render(vaeScenes.Select(s => s with { Objects = [] }).ToArray()))
             _objects = (_vaeImages - background).abs().amax([1], keepdim: true).gt(1 / 255.0).to(ScalarType.Float32);
         _objects.DetachFromDisposeScope();
@@ -286,7 +289,7 @@ public sealed class WorldPretraining(PretrainConfig config, string output, Actio
         {
             var idx = BatchIndices("vae", step, Config.VaeBatch);
             var x = Rows(_vaeImages, idx) * 2 - 1;
-            // Objects cover ~2 % of a scene: unweighted, the decoder learns backgrounds perfectly and
+            // Objects cover ~9 % of a world scene: unweighted, the decoder learns backgrounds well and
             // draws objects as blobs of the wrong colour. Object pixels weigh ObjectWeight times more.
             var weight = 1 + Config.VaeObjectWeight * Rows(_objects, idx);
             weight = weight / weight.mean([1, 2, 3], keepdim: true);
