@@ -42,20 +42,20 @@ public class ClipParityTests(ITestOutputHelper output)
             Assert.True(report.IsClean, report.ToString());
             model.eval();
             using var _ = no_grad();
-            double worst = 0;
+            double worst = 0, noise = f.FloatNoise;
             var image = io["image"];
-            worst = Math.Max(worst, OracleFixture.AssertClose(model.EncodePreprocessedImage(image), io["image_features"], 1e-5, $"{f.Name} {naming} image_features"));
+            worst = Math.Max(worst, f.AssertParity(model.EncodePreprocessedImage(image), io["image_features"], noise, $"{f.Name} {naming} image_features"));
             using (var v = model.VisionStates(image))
-                worst = Math.Max(worst, OracleFixture.AssertClose(v.Pooled, io["dbg.vision_pooled"], 1e-5, $"{f.Name} {naming} vision pooled"));
+                worst = Math.Max(worst, f.AssertParity(v.Pooled, io["dbg.vision_pooled"], noise, $"{f.Name} {naming} vision pooled"));
             foreach (string pad in new[] { "sdpad", "pad0" })
             {
                 var ids = io[$"text_ids_{pad}"].to(ScalarType.Int64);
                 using var states = model.TextStates(ids);
-                worst = Math.Max(worst, OracleFixture.AssertClose(states.LastHiddenState, io[$"last_hidden_{pad}"], 1e-5, $"{f.Name} {naming} last_hidden_{pad}"));
-                worst = Math.Max(worst, OracleFixture.AssertClose(states.Pooled, io[$"text_pooled_{pad}"], 1e-5, $"{f.Name} {naming} text_pooled_{pad}"));
-                worst = Math.Max(worst, OracleFixture.AssertClose(model.EncodeText(ids), io[$"text_features_{pad}"], 1e-5, $"{f.Name} {naming} text_features_{pad}"));
+                worst = Math.Max(worst, f.AssertParity(states.LastHiddenState, io[$"last_hidden_{pad}"], noise, $"{f.Name} {naming} last_hidden_{pad}"));
+                worst = Math.Max(worst, f.AssertParity(states.Pooled, io[$"text_pooled_{pad}"], noise, $"{f.Name} {naming} text_pooled_{pad}"));
+                worst = Math.Max(worst, f.AssertParity(model.EncodeText(ids), io[$"text_features_{pad}"], noise, $"{f.Name} {naming} text_features_{pad}"));
             }
-            worst = Math.Max(worst, OracleFixture.AssertClose(model.forward(image, io["text_ids_sdpad"].to(ScalarType.Int64)), io["logits_per_image"], 1e-5, $"{f.Name} {naming} logits"));
+            worst = Math.Max(worst, f.AssertParity(model.forward(image, io["text_ids_sdpad"].to(ScalarType.Int64)), io["logits_per_image"], noise, $"{f.Name} {naming} logits"));
             output.WriteLine($"{f.Name} ({naming}): max abs error {worst:E2} over every output");
         }
     }
@@ -75,7 +75,7 @@ public class ClipParityTests(ITestOutputHelper output)
         Assert.True(ClipCheckpoints.Load(model, textOnly, "text").IsClean);
         using var _ = no_grad();
         using var states = model.call(io["text_ids_sdpad"].to(ScalarType.Int64));
-        OracleFixture.AssertClose(states.LastHiddenState, io["last_hidden_sdpad"], 1e-5, "text encoder last_hidden_sdpad");
+        f.AssertParity(states.LastHiddenState, io["last_hidden_sdpad"], "text encoder last_hidden_sdpad");
     }
 
     [Theory]

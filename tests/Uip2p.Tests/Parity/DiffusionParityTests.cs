@@ -49,18 +49,57 @@ public class DiffusionParityTests(ITestOutputHelper output)
         var io = f.Io();
         var unet = LoadUNet(f);
         using var _ = no_grad();
+        double noise = f.FloatNoise;
         var errors = new Dictionary<string, double>();
         unet.Trace = (name, t) =>
         {
             if (io.TryGetValue("dbg." + name, out var expected))
-                errors[name] = OracleFixture.AssertClose(t, expected, 1e-5, $"{f.Name} {name}");
+                errors[name] = f.AssertParity(t, expected, noise, $"{f.Name} {name}");
         };
         var outInt = unet.Forward(io["sample"], io["timesteps"].to(ScalarType.Int64), io["encoder_hidden_states"]);
         unet.Trace = null;
-        double e1 = OracleFixture.AssertClose(outInt, io["out"], 1e-5, $"{f.Name} out (integer timesteps)");
-        double e2 = OracleFixture.AssertClose(unet.Forward(io["sample"], io["timesteps_frac"], io["encoder_hidden_states"]), io["out_frac"], 1e-5, $"{f.Name} out_frac");
+        double e1 = f.AssertParity(outInt, io["out"], noise, $"{f.Name} out (integer timesteps)");
+        double e2 = f.AssertParity(unet.Forward(io["sample"], io["timesteps_frac"], io["encoder_hidden_states"]), io["out_frac"], noise, $"{f.Name} out_frac");
         Assert.True(errors.Count >= 8, "the trace reached too few intermediates: " + string.Join(",", errors.Keys));
-        output.WriteLine($"{f.Name}: out {e1:E2}, out_frac {e2:E2}; intermediates max {errors.Values.Max():E2} over {errors.Count}");
+        output.WriteLine($"{f.Name}: out {e1:E2} (tolerance {f.Tolerance(io["out"], noise):E2}), out_frac {e2:E2}; intermediates max {errors.Values.Max():E2} over {errors.Count}");
+    }
+
+    /// <summary>
+    /// The tolerance rule must still catch real bugs: each sensitivity case of the fixture README (VERIFY.json) —
+    /// a wrong flip_sin_to_cos, freq_shift or head count, or swapped IP2P input halves — run through the same
+    /// weights must fail the same parity assertion that the real model passes.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(UNets))]
+    public void The_parity_check_fails_for_each_sensitivity_case(string dir)
+    {
+        var f = OracleFixture.At(dir);
+        var io = f.Io();
+        var weights = SafetensorsFile.Load(Path.Combine(dir, "weights.safetensors"));
+        double noise = f.FloatNoise, tolerance = f.Tolerance(io["out"], noise);
+        using var _ = no_grad();
+        var sample = io["sample"];
+        long half = sample.shape[1] / 2;
+        var swapped = cat([sample[.., (int)half..], sample[.., ..(int)half]], 1);
+        var cases = new (string Name, string? Key, object? Value, Tensor Sample)[]
+        {
+            ("flip_sin_to_cos=false", "flip_sin_to_cos", false, sample),
+            ("freq_shift=1", "freq_shift", 1, sample),
+            ("attention_head_dim=4 (wrong head count)", "attention_head_dim", 4, sample),
+            ("swapped IP2P input halves", null, null, swapped),
+        };
+        foreach (var (name, key, value, input) in cases)
+        {
+            var json = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(f.ConfigJson().GetProperty("full_config").GetRawText())!;
+            if (key is not null) json[key] = JsonSerializer.SerializeToElement(value);
+            var unet = new UNet2DConditionModel(UNet2DConditionConfig.Read(ConfigReader.FromJson(JsonSerializer.Serialize(json), name)));
+            StateDictLoader.Load(unet, weights, f.Name);
+            unet.eval();
+            var got = unet.Forward(input, io["timesteps"].to(ScalarType.Int64), io["encoder_hidden_states"]);
+            double error = (got - io["out"]).abs().max().item<float>();
+            Assert.ThrowsAny<Xunit.Sdk.XunitException>(() => f.AssertParity(got, io["out"], noise, name));
+            output.WriteLine($"{f.Name} {name}: max abs error {error:E2}, {error / tolerance:F0}× the tolerance {tolerance:E2}");
+        }
     }
 
     [Theory]
@@ -71,15 +110,16 @@ public class DiffusionParityTests(ITestOutputHelper output)
         var io = f.Io();
         var vae = LoadVae(f);
         using var _ = no_grad();
+        double noise = f.FloatNoise;
         var moments = vae.Moments(io["image"]);
-        double e1 = OracleFixture.AssertClose(moments, io["enc.moments"], 1e-5, "enc.moments");
+        double e1 = f.AssertParity(moments, io["enc.moments"], noise, "enc.moments");
         using var posterior = vae.Encode(io["image"]);
-        double e2 = OracleFixture.AssertClose(posterior.Mean, io["enc.mean"], 1e-5, "enc.mean");
-        OracleFixture.AssertClose(posterior.Mode(), io["enc.mean"], 1e-5, "mode");
-        OracleFixture.AssertClose(posterior.LogVar, io["enc.logvar"], 1e-5, "enc.logvar");
-        OracleFixture.AssertClose(posterior.Std, io["enc.std"], 1e-5, "enc.std");
-        double e3 = OracleFixture.AssertClose(vae.Decode(io["latent"]), io["dec.out"], 5e-5, "dec.out");
-        double e4 = OracleFixture.AssertClose(vae.Decode(io["enc.mean"]), io["dec.of_enc_mean"], 5e-5, "dec.of_enc_mean");
+        double e2 = f.AssertParity(posterior.Mean, io["enc.mean"], noise, "enc.mean");
+        f.AssertParity(posterior.Mode(), io["enc.mean"], noise, "mode");
+        f.AssertParity(posterior.LogVar, io["enc.logvar"], noise, "enc.logvar");
+        f.AssertParity(posterior.Std, io["enc.std"], noise, "enc.std");
+        double e3 = f.AssertParity(vae.Decode(io["latent"]), io["dec.out"], noise, "dec.out");
+        double e4 = f.AssertParity(vae.Decode(io["enc.mean"]), io["dec.of_enc_mean"], noise, "dec.of_enc_mean");
         output.WriteLine($"{f.Name}: moments {e1:E2}, mean {e2:E2}, decode {e3:E2}, decode(mean) {e4:E2}");
     }
 
@@ -101,7 +141,7 @@ public class DiffusionParityTests(ITestOutputHelper output)
         vae.eval();
         using var _ = no_grad();
         var io = f.Io();
-        OracleFixture.AssertClose(vae.Decode(io["latent"]), io["dec.out"], 5e-5, "legacy dec.out");
+        f.AssertParity(vae.Decode(io["latent"]), io["dec.out"], "legacy dec.out");
     }
 
     [Theory]

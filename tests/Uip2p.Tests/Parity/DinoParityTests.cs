@@ -32,11 +32,11 @@ public class DinoParityTests(ITestOutputHelper output)
         var io = f.Io();
         var model = Load(f);
         using var _ = no_grad();
-        double e1 = OracleFixture.AssertClose(model.call(io["image"]), io["cls"], 1e-5, $"{f.Name} cls");
-        double e2 = OracleFixture.AssertClose(model.Tokens(io["image"]), io["tokens_normed"], 1e-5, $"{f.Name} tokens_normed");
+        double e1 = f.AssertParity(model.call(io["image"]), io["cls"], $"{f.Name} cls");
+        double e2 = f.AssertParity(model.Tokens(io["image"]), io["tokens_normed"], $"{f.Name} tokens_normed");
         double e3 = 0;
         if (io.ContainsKey("image_interp"))
-            e3 = OracleFixture.AssertClose(model.call(io["image_interp"]), io["cls_interp"], 1e-5, $"{f.Name} cls_interp (position interpolation)");
+            e3 = f.AssertParity(model.call(io["image_interp"]), io["cls_interp"], $"{f.Name} cls_interp (position interpolation)");
         output.WriteLine($"{f.Name}: cls {e1:E2}, tokens {e2:E2}, interpolated {e3:E2}");
     }
 

@@ -15,13 +15,6 @@ public class PipelineParityTests(ITestOutputHelper output)
     [Fact]
     public void There_are_pipeline_fixtures() => Assert.NotEmpty(Fixtures);
 
-    static double AssertRelClose(Tensor got, Tensor expected, double tol, string what)
-    {
-        double err = ((got.to(ScalarType.Float64) - expected.to(ScalarType.Float64)).abs() / expected.to(ScalarType.Float64).abs().max().clamp_min(1.0)).max().item<double>();
-        Assert.True(err <= tol, $"{what}: relative error {err:E2} > {tol:E0}");
-        return err;
-    }
-
     [Theory]
     [MemberData(nameof(Fixtures))]
     public void The_pipeline_replays_the_reference_run(string dir)
@@ -32,7 +25,8 @@ public class PipelineParityTests(ITestOutputHelper output)
         string unetDir = Path.GetDirectoryName(Path.GetFullPath(Path.Combine(dir, components.String("unet", ""))))!;
         string vaeDir = Path.GetDirectoryName(Path.GetFullPath(Path.Combine(dir, components.String("vae", ""))))!;
         var unet = DiffusionParityTests.LoadUNet(OracleFixture.At(unetDir));
-        var vae = DiffusionParityTests.LoadVae(OracleFixture.At(vaeDir));
+        var vaeFixture = OracleFixture.At(vaeDir);
+        var vae = DiffusionParityTests.LoadVae(vaeFixture);
         var s = components.Section("scheduler");
         var schedulerConfig = new SchedulerConfig
         {
@@ -62,19 +56,19 @@ public class PipelineParityTests(ITestOutputHelper output)
         Tensor image;
         using (no_grad())
         {
-            OracleFixture.AssertClose(pipeline.EncodeImageLatents(io["in.image"]), io["image_latents"], 1e-5, "image_latents (unscaled VAE mode)");
+            vaeFixture.AssertParity(pipeline.EncodeImageLatents(io["in.image"]), io["image_latents"], "image_latents (unscaled VAE mode)");
             image = pipeline.EditWithEmbeddings(io["in.image"], io["in.prompt_embeds"], io["in.negative_prompt_embeds"], options);
         }
-        double worst = 0;
+        double worst = 0, noise = f.FloatNoise;
         for (int i = 0; i < steps; i++)
-            worst = Math.Max(worst, AssertRelClose(latentsPerStep[i], io["step.latents"][i], 1e-5, $"latents after step {i}"));
+            worst = Math.Max(worst, f.AssertParity(latentsPerStep[i], io["step.latents"][i], noise, $"latents after step {i}") / io["step.latents"][i].abs().max().item<float>());
         var timesteps = SchedulerFactory.Create("euler_a", schedulerConfig);
         timesteps.SetTimesteps(steps);
         OracleFixture.AssertClose(tensor(timesteps.Timesteps.ToArray()), io["step.unet_timestep"], 1e-6, "UNet timesteps");
         using (no_grad())
         {
-            double e1 = OracleFixture.AssertClose(pipeline.DecodeRaw(latentsPerStep[^1]), io["out.decoded_raw"], 5e-5, "decoded_raw");
-            double e2 = OracleFixture.AssertClose(image, io["out.image"], 5e-5, "out.image");
+            double e1 = f.AssertParity(pipeline.DecodeRaw(latentsPerStep[^1]), io["out.decoded_raw"], noise, "decoded_raw");
+            double e2 = f.AssertParity(image, io["out.image"], noise, "out.image");
             output.WriteLine($"{f.Name}: latents max relative error {worst:E2}; decoded_raw {e1:E2}; image {e2:E2}");
         }
     }
