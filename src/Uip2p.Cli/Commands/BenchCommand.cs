@@ -26,17 +26,24 @@ static class BenchCommand
         };
         command.SetAction(result =>
         {
+            string which = Check.OneOf("--unet", result.GetValue(unet)!, "sd15", "tiny", "none");
+            Check.Range("--latent", result.GetValue(latent), 4, 256);
+            Check.Range("--repeats", result.GetValue(repeats), 1, 100);
+            foreach (int n in result.GetValue(steps) ?? []) Check.Range("--pipeline-steps", n, 1, 1000);
+            Check.Range("--batch", result.GetValue(batch), 1, 1024);
+            Check.Range("--rss-steps", result.GetValue(rssSteps), 0, 1_000_000);
+            if (result.GetValue(training) is { } t) Check.ExistingFolder("--training", t);
+            if (result.GetValue(output) is { } o) Check.OutputFile("--out", o, ".json");
             GlobalOptions.Apply(result);
             void Log(string line) => AnsiConsole.MarkupLine(Markup.Escape(line));
             var results = new List<BenchResult>();
-            string which = result.GetValue(unet)!;
             if (which != "none")
             {
                 var config = which switch
                 {
                     "sd15" => UNetBenchmark.Sd15InstructPix2Pix,
                     "tiny" => TinyPipeline.UNetConfig,
-                    _ => throw new ArgumentException($"--unet '{which}': use sd15, tiny or none."),
+                    _ => throw new UsageException($"--unet '{which}': must be one of sd15, tiny, none."),
                 };
                 results.AddRange(UNetBenchmark.RunUNet(config, result.GetValue(latent), result.GetValue(repeats), Log));
             }

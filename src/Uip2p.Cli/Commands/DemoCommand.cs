@@ -22,11 +22,13 @@ static class DemoCommand
         };
         command.SetAction(result =>
         {
-            GlobalOptions.Apply(result);
-            string folder = result.GetValue(output)!;
+            string folder = Check.OutputFolder("--out", result.GetValue(output)!);
             string comps = result.GetValue(components) ?? Path.Combine(RepositoryRoot.Find(), "data", "world");
             if (!Directory.Exists(comps))
                 throw new DirectoryNotFoundException($"World components not found at {comps}: pass --components DIR (made by 'uip2p pretrain --out DIR').");
+            foreach (var (name, option) in new[] { ("--cec-steps", cecSteps), ("--supervised-steps", supervisedSteps), ("--records", records), ("--held-out", heldOut) })
+                if (result.GetValue(option) is int v) Check.Range(name, v, 1, 1_000_000);
+            GlobalOptions.Apply(result);
             var d = new DemoOptions { Components = comps };
             var options = d with
             {
@@ -40,7 +42,8 @@ static class DemoCommand
             var demo = new WorldDemo(options, folder)
             {
                 Log = m => AnsiConsole.MarkupLine($"[grey]{DateTime.Now:HH:mm:ss}[/] {Markup.Escape(m)}"),
-                RunTrainer = (trainer, name) => TrainCommand.Run(trainer, resume: false, label: name),
+                RunTrainer = (trainer, name) => TrainCommand.Run(trainer, resume: false, label: name) is { Interrupted: false } done ? done
+                    : throw new OperationCanceledException($"the demo stopped during its {name} training; its run folder keeps the checkpoint."),
             };
             var report = demo.Run();
             var table = new Table().AddColumns("model", "edits", "L1", "L2", "L1 in mask", "L1 outside mask");

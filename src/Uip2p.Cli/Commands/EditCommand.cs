@@ -3,6 +3,7 @@ using Spectre.Console;
 using Uip2p.Imaging;
 using Uip2p.Pipelines;
 using Uip2p.Runtime;
+using Uip2p.Schedulers;
 
 namespace Uip2p.Cli.Commands;
 
@@ -28,15 +29,31 @@ static class EditCommand
         };
         command.SetAction(result =>
         {
+            // Every cheap check first: options, then the output path, the model folder's configs and the input image.
+            int n = Check.Range("--steps", result.GetValue(steps), 1, 1000);
+            Check.Range("--text-guidance", result.GetValue(textGuidance), 0, 100);
+            Check.Range("--image-guidance", result.GetValue(imageGuidance), 0, 100);
+            Check.Range("--strength", result.GetValue(strength), 0, 1, minExclusive: true);
+            Check.OneOf("--sampler", result.GetValue(sampler)!, SchedulerFactory.Names);
+            int? side = result.GetValue(resolution) is int r ? Check.Range("--resolution", r, 64, 16384) : null;
+            string outPath = Check.OutputFile("--out", result.GetValue(output)!, ".png", ".jpg", ".jpeg");
+            string modelDir = Check.ExistingFolder("--model", result.GetValue(model)!);
+            string imagePath = Check.ExistingFile("--image", result.GetValue(image)!);
+            var (unetConfig, vaeConfig) = InstructPix2PixPipeline.Inspect(modelDir);
             GlobalOptions.Apply(result);
-            var pipeline = InstructPix2PixPipeline.Load(result.GetValue(model)!, Devices.Default);
-            var input = ImageIO.Load(result.GetValue(image)!);
-            if (result.GetValue(resolution) is int side)
-            {
-                var (h, w) = ImageOps.FitArea((int)input.shape[2], (int)input.shape[3], (long)side * side, pipeline.Vae.Config.DownsampleFactor);
+            var input = ImageIO.Load(imagePath);
+            int f = vaeConfig.DownsampleFactor;
+            var (h, w) = side is int s
+                ? ImageOps.FitArea((int)input.shape[2], (int)input.shape[3], (long)s * s, f)
+                : ((int)input.shape[2] / f * f, (int)input.shape[3] / f * f);
+            if (h < f || w < f) throw new UsageException($"--image {imagePath}: {input.shape[3]}×{input.shape[2]} is smaller than one latent pixel ({f}×{f}); pass --resolution.");
+            long need = EditMemory.Estimate(vaeConfig, unetConfig, h, w), free = EditMemory.AvailableBytes();
+            if (need > free * 0.8)
+                throw new UsageException($"{(side is null ? $"--image {imagePath}" : $"--resolution {side}")}: editing at {w}×{h} needs about {need / 1e9:F1} GB, " +
+                    $"more than the {free / 1e9:F1} GB this machine has free; choose a smaller --resolution.");
+            if (input.shape[2] != h || input.shape[3] != w)
                 input = ImageOps.Resize(input, h, w, TorchSharp.torch.InterpolationMode.Bicubic).clamp(0, 1);
-            }
-            int n = result.GetValue(steps);
+            var pipeline = InstructPix2PixPipeline.Load(modelDir, Devices.Default);
             int run = result.GetValue(strength) < 1 ? Math.Max(1, (int)(n * result.GetValue(strength))) : n;
             TorchSharp.torch.Tensor edited = null!;
             AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
@@ -54,8 +71,8 @@ static class EditCommand
                         OnStep = _ => task.Increment(1),
                     });
                 });
-            ImageIO.Save(edited, result.GetValue(output)!);
-            AnsiConsole.MarkupLine($"wrote [green]{Markup.Escape(result.GetValue(output)!)}[/] ({edited.shape[3]}×{edited.shape[2]})");
+            ImageIO.Save(edited, outPath);
+            AnsiConsole.MarkupLine($"wrote [green]{Markup.Escape(outPath)}[/] ({edited.shape[3]}×{edited.shape[2]})");
             return 0;
         });
         return command;

@@ -11,7 +11,7 @@ static class InfoCommand
         var command = new Command("info", "Print the library, TorchSharp and LibTorch versions, the device chosen, the thread count and where TorchSharp's natives were loaded from.");
         command.SetAction(result =>
         {
-            GlobalOptions.Apply(result);
+            GlobalOptions.Apply(result);   // validates --device and --threads first
             // Plain aligned lines: readable, and never wrapped when piped into grep or a log.
             foreach (var (name, value) in WorkbenchInfo.Current().Rows()) Console.WriteLine($"{name,-20} {value}");
             return 0;

@@ -18,7 +18,7 @@ static class NotebooksCommand
         var timeout = new Option<int>("--cell-timeout") { Description = "Seconds one cell may run.", DefaultValueFactory = _ => 1200 };
         var parameters = new Option<string[]>("--param")
         {
-            Description = "NAME=VALUE environment variables for the kernel, e.g. UIP2P_NOTEBOOK_STEPS=5 to keep a training notebook short.",
+            Description = "NAME=VALUE environment variables for the kernel, e.g. UIP2P_CI=1 to run the training cells of 01-cec-training for a few steps only.",
             AllowMultipleArgumentsPerToken = false,
         };
 
@@ -28,18 +28,21 @@ static class NotebooksCommand
         };
         run.SetAction(result =>
         {
+            int seconds = Check.Range("--cell-timeout", result.GetValue(timeout), 1, 86_400);
+            string[] targets = result.GetValue(paths) is { Length: > 0 } given ? given : [Path.Combine(RepositoryRoot.Find(), "notebooks")];
+            foreach (string t in targets) CheckNotebook(t);
+            if (result.GetValue(output) is { } o) Check.OutputFolder("--output", o);
             var executor = new NotebookExecutor(result.GetValue(output))
             {
-                CellTimeout = TimeSpan.FromSeconds(result.GetValue(timeout)),
+                CellTimeout = TimeSpan.FromSeconds(seconds),
                 Progress = line => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(line)}[/]"),
             };
             foreach (string p in result.GetValue(parameters) ?? [])
             {
                 int eq = p.IndexOf('=');
-                if (eq <= 0) throw new ArgumentException($"--param '{p}': expected NAME=VALUE.");
+                if (eq <= 0) throw new UsageException($"--param '{p}': expected NAME=VALUE (e.g. UIP2P_CI=1).");
                 executor.Environment[p[..eq]] = p[(eq + 1)..];
             }
-            string[] targets = result.GetValue(paths) is { Length: > 0 } given ? given : [Path.Combine(RepositoryRoot.Find(), "notebooks")];
             var results = executor.RunAll(targets);
             foreach (var r in results)
                 AnsiConsole.MarkupLine(r.Succeeded ? $"[green]{Markup.Escape(r.ToString())}[/]" : $"[red]{Markup.Escape(r.ToString())}[/]");
@@ -52,5 +55,27 @@ static class NotebooksCommand
         var command = new Command("notebooks", "Notebook tools.");
         command.Subcommands.Add(run);
         return command;
+    }
+
+    /// <summary>A folder of notebooks, or a file that is a Jupyter notebook (JSON with a "cells" list) — checked before the kernel starts.</summary>
+    static void CheckNotebook(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            if (Directory.GetFiles(path, "*.ipynb").Length == 0) throw new UsageException($"{path}: the folder holds no .ipynb notebooks.");
+            return;
+        }
+        if (!File.Exists(path)) throw new UsageException($"{path}: no such notebook or folder.");
+        if (!path.EndsWith(".ipynb", StringComparison.OrdinalIgnoreCase)) throw new UsageException($"{path}: not a notebook (expected a .ipynb file or a folder of them).");
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+            if (doc.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object || !doc.RootElement.TryGetProperty("cells", out var cells) || cells.ValueKind != System.Text.Json.JsonValueKind.Array)
+                throw new UsageException($"{path}: not a Jupyter notebook (no \"cells\" list).");
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new UsageException($"{path}: not a Jupyter notebook (invalid JSON at line {e.LineNumber + 1}).");
+        }
     }
 }

@@ -21,8 +21,10 @@ static class PretrainCommand
         };
         command.SetAction(result =>
         {
+            double s = Check.Range("--steps-scale", result.GetValue(scale), 0, 100, minExclusive: true);
+            Check.OutputFolder("--out", result.GetValue(output)!);
+            if (result.GetValue(ship) is { } shipTo) Check.OutputFolder("--ship", shipTo);
             GlobalOptions.Apply(result);
-            double s = result.GetValue(scale);
             var d = new PretrainConfig();
             var config = (d with
             {

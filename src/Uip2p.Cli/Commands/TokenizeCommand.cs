@@ -19,6 +19,8 @@ static class TokenizeCommand
         command.SetAction(result =>
         {
             string path = result.GetValue(tokenizer)!;
+            if (path.EndsWith(".gz", StringComparison.Ordinal)) Check.ExistingFile("--tokenizer", path);
+            else Check.ExistingFolder("--tokenizer", path);
             var tok = path.EndsWith(".gz", StringComparison.Ordinal)
                 ? ClipTokenizer.FromOpenAiBpe(path, result.GetValue(pad))
                 : ClipTokenizer.FromFolder(path, result.GetValue(pad));

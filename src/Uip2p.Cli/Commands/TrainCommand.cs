@@ -19,12 +19,19 @@ static class TrainCommand
         };
         command.SetAction(result =>
         {
-            GlobalOptions.Apply(result);
-            string path = result.GetValue(config)!;
+            string path = Check.ExistingFile("--config", result.GetValue(config)!);
             var cfg = TrainConfig.Load(path, result.GetValue(set) ?? []);
-            string folder = result.GetValue(output) ?? Path.Combine("runs", Path.GetFileNameWithoutExtension(path));
+            Check.ExistingFolder("components", cfg.Components);
+            Check.ExistingFolder("data", cfg.Data);
+            string folder = Check.OutputFolder("--out", result.GetValue(output) ?? Path.Combine("runs", Path.GetFileNameWithoutExtension(path)));
+            GlobalOptions.Apply(result);
             AnsiConsole.MarkupLine($"[bold]{cfg.Method.ToString().ToLowerInvariant()}[/] training, {cfg.Steps} steps of {cfg.BatchSize}×{cfg.GradientAccumulation} → [green]{Markup.Escape(folder)}[/]");
             var done = Run(new Trainer(cfg, folder), result.GetValue(resume));
+            if (done.Interrupted)
+            {
+                AnsiConsole.MarkupLine($"interrupted after step {done.Steps} of {cfg.Steps}: checkpoint written; continue with [bold]uip2p train --config {Markup.Escape(path)} --out {Markup.Escape(folder)} --resume[/]");
+                return 130;
+            }
             AnsiConsole.MarkupLine($"done in {done.Elapsed.TotalMinutes:F1} min; model → [green]{Markup.Escape(done.ModelFolder)}[/]" +
                 (done.BestValidation is { } b ? $"; best validation L_CEC {b:F4} ({Markup.Escape(done.BestCheckpoint ?? "")})" : ""));
             return 0;
@@ -32,8 +39,28 @@ static class TrainCommand
         return command;
     }
 
-    /// <summary>Runs a trainer under a progress bar (step, loss terms, ETA); events (validation, resume) are printed above it.</summary>
+    /// <summary>
+    /// Runs a trainer under a progress bar (step, loss terms, ETA); events (validation, resume) are printed above it.
+    /// The first Ctrl-C lets the step in progress finish and checkpoints it; a second one stops the process at once.
+    /// </summary>
     public static TrainResult Run(Trainer trainer, bool resume, string label = "train")
+    {
+        TrainResult done = null!;
+        using var stop = new CancellationTokenSource();
+        ConsoleCancelEventHandler onInterrupt = (_, e) =>
+        {
+            if (stop.IsCancellationRequested) return;   // the second Ctrl-C ends the process
+            e.Cancel = true;
+            stop.Cancel();
+            Console.Error.WriteLine("interrupt: finishing the current step and writing a checkpoint (Ctrl-C again stops at once, losing the steps since the last checkpoint)");
+        };
+        Console.CancelKeyPress += onInterrupt;
+        try { done = RunWithProgress(trainer, resume, label, stop.Token); }
+        finally { Console.CancelKeyPress -= onInterrupt; }
+        return done;
+    }
+
+    static TrainResult RunWithProgress(Trainer trainer, bool resume, string label, CancellationToken stop)
     {
         TrainResult done = null!;
         AnsiConsole.Progress().AutoClear(false).HideCompleted(false)
@@ -48,7 +75,7 @@ static class TrainCommand
                     task.Description = $"{label} {p.Step}/{p.Steps} {terms}";
                     if (p.Event != null) AnsiConsole.MarkupLine($"  step {p.Step}: {Markup.Escape(p.Event)}");
                 };
-                done = trainer.Run(resume);
+                done = trainer.Run(resume, stop);
             });
         return done;
     }

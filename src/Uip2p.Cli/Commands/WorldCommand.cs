@@ -21,11 +21,12 @@ static class WorldCommand
         };
         command.SetAction(result =>
         {
+            double p = Check.Range("--biased", result.GetValue(biased), 0, 1);
+            int n = Check.Range("--count", result.GetValue(count), 1, 10_000_000);
+            int s = Check.Range("--sessions", result.GetValue(sessions), 0, 10_000_000);
+            Check.Range("--size", result.GetValue(size), 16, 1024);
+            string folder = Check.OutputFolder("--out", result.GetValue(output)!);
             GlobalOptions.Apply(result);
-            double p = result.GetValue(biased);
-            if (p is < 0 or > 1) throw new ArgumentException($"--biased {p}: a probability between 0 and 1.");
-            string folder = result.GetValue(output)!;
-            int n = result.GetValue(count), s = result.GetValue(sessions);
             Uip2p.Data.EditDataset dataset = null!;
             AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
                 .Start(ctx =>

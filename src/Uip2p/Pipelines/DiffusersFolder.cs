@@ -62,7 +62,8 @@ public static class DiffusersFolder
         return index;
     }
 
-    static string RequireFile(string folder, string name)
+    /// <summary>The path of <paramref name="name"/> in <paramref name="folder"/>; a missing folder or file is named.</summary>
+    public static string RequireFile(string folder, string name)
     {
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"{folder}: folder missing.");
         string path = Path.Combine(folder, name);

@@ -1,5 +1,6 @@
 using TorchSharp;
 using Uip2p.Imaging;
+using Uip2p.Models;
 using Uip2p.Models.Clip;
 using Uip2p.Models.Diffusion;
 using Uip2p.Runtime;
@@ -66,10 +67,33 @@ public sealed class InstructPix2PixPipeline
     public ClipTextModel? TextEncoder { get; }
     public ClipTokenizer? Tokenizer { get; }
 
+    /// <summary>
+    /// Checks a folder is an InstructPix2Pix pipeline from its configs alone (no weights read): model_index.json,
+    /// the component folders, and a UNet that takes the image latent (2× the VAE's latent channels). Returns the
+    /// two model configs, which size an edit (<see cref="EditMemory"/>).
+    /// </summary>
+    public static (UNet2DConditionConfig Unet, AutoencoderKLConfig Vae) Inspect(string folder)
+    {
+        if (Directory.Exists(folder) && !File.Exists(Path.Combine(folder, "model_index.json")))
+            throw new FileNotFoundException($"{folder} has no model_index.json, so it is not a diffusers pipeline folder. {WhatToPass}", Path.Combine(folder, "model_index.json"));
+        DiffusersFolder.ReadIndex(folder, "unet", "vae", "text_encoder", "tokenizer", "scheduler");
+        var unet = UNet2DConditionConfig.Read(ConfigReader.FromFile(DiffusersFolder.RequireFile(Path.Combine(folder, "unet"), "config.json")));
+        var vae = AutoencoderKLConfig.Read(ConfigReader.FromFile(DiffusersFolder.RequireFile(Path.Combine(folder, "vae"), "config.json")));
+        if (unet.InChannels != 2 * vae.LatentChannels)
+            throw new ArgumentException(
+                $"{folder} is not an editing model: its unet/ takes {unet.InChannels} input channels, and InstructPix2Pix needs {2 * vae.LatentChannels} " +
+                "(noisy latents + the input image's latents) — it is a text-to-image pipeline (such as the world's components in data/world). " + WhatToPass);
+        return (unet, vae);
+    }
+
+    const string WhatToPass =
+        "Pass an InstructPix2Pix folder: the model/ folder of a training run (uip2p train → runs/NAME/model) or of the demo (demo-report/runs/uip2p/model), " +
+        "or a diffusers InstructPix2Pix checkpoint such as timbrooks/instruct-pix2pix.";
+
     /// <summary>Loads a diffusers InstructPix2Pix folder (model_index.json, unet/, vae/, text_encoder/, tokenizer/, scheduler/).</summary>
     public static InstructPix2PixPipeline Load(string folder, Device? device = null, ScalarType dtype = ScalarType.Float32)
     {
-        DiffusersFolder.ReadIndex(folder, "unet", "vae", "text_encoder", "tokenizer", "scheduler");
+        Inspect(folder);
         var unet = DiffusersFolder.LoadUNet(Path.Combine(folder, "unet"), dtype);
         var vae = DiffusersFolder.LoadVae(Path.Combine(folder, "vae"), dtype);
         var text = ClipCheckpoints.LoadTextModel(Path.Combine(folder, "text_encoder"), dtype);

@@ -64,6 +64,9 @@ public static class SchedulerFactory
         var name => throw new InvalidDataException($"Scheduler '{name}' is not supported (EulerAncestralDiscreteScheduler, DDIMScheduler, DDPMScheduler)."),
     };
 
+    /// <summary>The short names <see cref="Create(string, SchedulerConfig)"/> takes.</summary>
+    public static readonly string[] Names = ["euler_a", "ddim", "ddpm"];
+
     /// <summary>By short name: <c>euler_a</c>, <c>ddim</c> or <c>ddpm</c>, keeping the rest of <paramref name="config"/>.</summary>
     public static IDiffusionScheduler Create(string name, SchedulerConfig config) => Create(config with
     {

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Uip2p.Cec;
+using Uip2p.IO;
 
 namespace Uip2p.Training;
 
@@ -87,7 +88,9 @@ public sealed record TrainConfig
             throw new InvalidDataException($"{path}: not valid JSON (line {e.LineNumber + 1}: {e.Message.Split(". ")[0]}).", e);
         }
         if (node is not JsonObject root) throw new InvalidDataException($"{path}: the config must be a JSON object.");
-        foreach (string o in overrides ?? []) Override(root, o, path);
+        JsonSettings.Validate(root, typeof(TrainConfig), path);
+        foreach (string o in overrides ?? []) JsonSettings.Override(root, o, typeof(TrainConfig));
+        JsonSettings.Validate(root, typeof(TrainConfig), (overrides ?? []).Any() ? $"{path} with --set" : path);
         var config = FromJson(root, path);
         string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         string Resolve(string p) => p.Length == 0 ? p : Path.GetFullPath(Path.Combine(folder, p));
@@ -114,25 +117,6 @@ public sealed record TrainConfig
                 : $"has a bad value: {e.Message.Split(". Path")[0]}";
             throw new InvalidDataException($"{source}: key '{key}' {reason}.", e);
         }
-    }
-
-    /// <summary>Sets one dotted key to a value (JSON if it parses, else a string).</summary>
-    public static void Override(JsonObject root, string assignment, string source = "--set")
-    {
-        int eq = assignment.IndexOf('=');
-        if (eq <= 0) throw new ArgumentException($"--set '{assignment}': expected key=value (e.g. steps=100 or cec.weights.attention=0).");
-        string[] keys = assignment[..eq].Trim().Split('.');
-        string text = assignment[(eq + 1)..];
-        JsonNode? value;
-        try { value = JsonNode.Parse(text); }
-        catch (JsonException) { value = JsonValue.Create(text); }
-        var target = root;
-        foreach (string key in keys[..^1])
-        {
-            if (target[key] is not JsonObject child) target[key] = child = [];
-            target = child;
-        }
-        target[keys[^1]] = value;
     }
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);

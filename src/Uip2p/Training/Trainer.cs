@@ -15,8 +15,8 @@ namespace Uip2p.Training;
 /// <summary>What the trainer reports after each step.</summary>
 public sealed record TrainProgress(int Step, int Steps, IReadOnlyDictionary<string, double> Values, TimeSpan Elapsed, TimeSpan Remaining, string? Event);
 
-/// <summary>The end of a run.</summary>
-public sealed record TrainResult(int Steps, string ModelFolder, string? BestCheckpoint, double? BestValidation, TimeSpan Elapsed);
+/// <summary>The end of a run; <paramref name="Interrupted"/> when it stopped early on request, after checkpointing step <paramref name="Steps"/>.</summary>
+public sealed record TrainResult(int Steps, string ModelFolder, string? BestCheckpoint, double? BestValidation, TimeSpan Elapsed, bool Interrupted = false);
 
 /// <summary>
 /// Trains an editing UNet with CEC or the supervised IP2P objective: AdamW with warm-up and cosine decay,
@@ -48,17 +48,34 @@ public sealed class Trainer
     public EditingComponents? Components { get; private set; }
     public UNet2DConditionModel? Unet { get; private set; }
 
-    /// <summary>Runs to <see cref="TrainConfig.Steps"/>; <paramref name="resume"/> continues from the latest checkpoint.</summary>
-    public TrainResult Run(bool resume = false)
+    /// <summary>
+    /// Settings that may differ when a run is resumed: they change what is logged, sampled or kept, never the
+    /// weights or the losses of any step. Any other difference is refused, since the earlier steps were made
+    /// with the settings in the run's config.json.
+    /// </summary>
+    public static readonly IReadOnlySet<string> ResumableChanges = new HashSet<string>
+    {
+        "log_every", "tensor_board", "sample_every", "sample_count", "sample_steps", "sample_strength", "checkpoint_every", "keep_checkpoints",
+    };
+
+    string ConfigPath => Path.Combine(Output, "config.json");
+
+    /// <summary>
+    /// Runs to <see cref="TrainConfig.Steps"/>; <paramref name="resume"/> continues from the latest checkpoint.
+    /// When <paramref name="stop"/> is cancelled (Ctrl-C in the CLI), the step in progress finishes, a checkpoint
+    /// of it is written and the run returns with <see cref="TrainResult.Interrupted"/> set.
+    /// </summary>
+    public TrainResult Run(bool resume = false, CancellationToken stop = default)
     {
         var clock = Stopwatch.StartNew();
-        Directory.CreateDirectory(Output);
+        // Every check that can fail comes before anything is written, so a failed start leaves no run folder behind.
         if (!resume && Checkpoints.Latest != null)
             throw new InvalidOperationException($"{Output} already holds a run (checkpoint {Checkpoints.Latest}); pass --resume to continue it or choose another output folder.");
-        AtomicFile.WriteAllText(Path.Combine(Output, "config.json"), Config.ToJson());
-
+        if (resume) CheckResumable();
         var components = Components = EditingComponents.Load(Config.Components);
         var (train, validation) = LoadData();
+        Directory.CreateDirectory(Output);
+        if (!resume) AtomicFile.WriteAllText(ConfigPath, Config.ToJson());
         var unet = Unet = components.LoadEditor(Config.InitUnet);
         unet.train();
         var optimizer = optim.AdamW(unet.parameters(), Config.LearningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: Config.WeightDecay);
@@ -175,11 +192,48 @@ public sealed class Trainer
             AfterStep?.Invoke(done, unet);
             lastCec = null;
             lastBatch = null;
+            if (stop.IsCancellationRequested && done < Config.Steps)
+            {
+                if (lastCheckpoint != $"step-{done:D6}")
+                    lastCheckpoint = Checkpoints.Save(new TrainingState(done, position, best, bestStep, CheckpointStore.SaveRng()), unet, optimizer, ema, false, Config.KeepCheckpoints);
+                Report(done, [], clock, start, $"interrupted: checkpoint {lastCheckpoint} written; --resume continues from step {done}");
+                return new TrainResult(done, Path.Combine(Output, "model"), Checkpoints.Best, best, clock.Elapsed, Interrupted: true);
+            }
         }
 
         string model = Path.Combine(Output, "model");
         Export(unet, ema, model);
         return new TrainResult(Config.Steps, model, Checkpoints.Best, best, clock.Elapsed);
+    }
+
+    /// <summary>A run to resume exists, and its config.json differs from this config only in <see cref="ResumableChanges"/>.</summary>
+    void CheckResumable()
+    {
+        if (Checkpoints.Latest is null)
+            throw new InvalidOperationException($"--resume: {Output} has no checkpoint to resume from{(Directory.Exists(Output) ? "" : " (the folder does not exist)")}; run without --resume to start a new run.");
+        if (!File.Exists(ConfigPath))
+            throw new InvalidDataException($"--resume: {ConfigPath} is missing, so the settings of the earlier steps are unknown.");
+        JsonNode? before;
+        try { before = JsonNode.Parse(File.ReadAllText(ConfigPath)); }
+        catch (System.Text.Json.JsonException e) { throw new InvalidDataException($"--resume: {ConfigPath} is not valid JSON ({e.Message.Split(". ")[0]}).", e); }
+        var changed = new List<string>();
+        Diff(before, JsonNode.Parse(Config.ToJson()), "", changed);
+        var refused = changed.Where(k => !ResumableChanges.Contains(k)).ToList();
+        if (refused.Count > 0)
+            throw new InvalidOperationException(
+                $"--resume: the settings differ from the run's config.json in {string.Join(", ", refused.Select(k => $"'{k}'"))}; the earlier steps were trained with those in {ConfigPath}. " +
+                $"Resume with the same settings (only {string.Join(", ", ResumableChanges)} may change), or start a new run in another folder.");
+    }
+
+    static void Diff(JsonNode? a, JsonNode? b, string prefix, List<string> changed)
+    {
+        if (a is JsonObject oa && b is JsonObject ob)
+        {
+            foreach (string key in oa.Select(kv => kv.Key).Union(ob.Select(kv => kv.Key)))
+                Diff(oa[key], ob[key], prefix + key + ".", changed);
+            return;
+        }
+        if (!JsonNode.DeepEquals(a, b)) changed.Add(prefix.TrimEnd('.'));
     }
 
     (EditBatches Train, EditBatches Validation) LoadData()

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using TorchSharp;
 using Uip2p.Checkpoints;
+using Uip2p.IO;
 using Uip2p.Models.Clip;
 using Uip2p.Models.Diffusion;
 using Uip2p.Pipelines;
@@ -60,27 +61,20 @@ public sealed record PretrainConfig
     /// </summary>
     public PretrainConfig With(IEnumerable<string> assignments)
     {
-        var settings = typeof(PretrainConfig).GetProperties()
-            .Where(p => p.CanWrite && (Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType).IsPrimitive)
-            .ToDictionary(p => JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name));
-        var result = this with { };
-        foreach (string assignment in assignments)
+        var list = assignments.ToList();
+        if (list.Count == 0) return this;
+        var root = JsonSerializer.SerializeToNode(this, Json)!.AsObject();
+        foreach (string assignment in list)
         {
-            int eq = assignment.IndexOf('=');
-            if (eq <= 0) throw new ArgumentException($"--set '{assignment}': expected key=value (e.g. vae_steps=2200).");
-            string key = assignment[..eq].Trim(), text = assignment[(eq + 1)..].Trim();
-            if (!settings.TryGetValue(key, out var property))
-                throw new ArgumentException($"--set '{assignment}': '{key}' is not a pretraining setting (settings: {string.Join(", ", settings.Keys)}).");
-            var nullable = Nullable.GetUnderlyingType(property.PropertyType);
-            object? value = null;
-            bool ok;
-            try { value = JsonSerializer.Deserialize(text, property.PropertyType); ok = value is not null || nullable is not null; }
-            catch (JsonException) { ok = false; }
-            if (!ok) throw new ArgumentException($"--set '{assignment}': '{key}' takes {(nullable is null ? property.PropertyType.Name : nullable.Name + " or null")}.");
-            property.SetValue(result, value);
+            var change = new JsonObject();
+            JsonSettings.Override(change, assignment, typeof(PretrainConfig));
+            JsonSettings.Validate(change, typeof(PretrainConfig), $"--set '{assignment}'");
+            JsonSettings.Merge(root, change);
         }
-        return result;
+        return root.Deserialize<PretrainConfig>(Json)!;
     }
+
+    static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     /// <summary>Factor-8 VAE, 4 latent channels: 64×64 → 8×8×4.</summary>
     public AutoencoderKLConfig Vae { get; init; } = new()

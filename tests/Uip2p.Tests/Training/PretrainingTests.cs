@@ -60,9 +60,9 @@ public class PretrainingTests
         Assert.Equal(0.1, config.VaeLatentNoise);
         Assert.Equal(3, config.Seed);
         Assert.Equal(new PretrainConfig().ClipSteps, config.ClipSteps);
-        Assert.Contains("'vae_stepz' is not a pretraining setting", Assert.Throws<ArgumentException>(() => new PretrainConfig().With(["vae_stepz=3"])).Message);
-        Assert.Contains("'vae_steps' takes Int32", Assert.Throws<ArgumentException>(() => new PretrainConfig().With(["vae_steps=2.5"])).Message);
-        Assert.Contains("'unet_batch' takes Int32", Assert.Throws<ArgumentException>(() => new PretrainConfig().With(["unet_batch=null"])).Message);
+        Assert.Contains("'vae_stepz' is not a setting (did you mean 'vae_steps'?)", Assert.Throws<ArgumentException>(() => new PretrainConfig().With(["vae_stepz=3"])).Message);
+        Assert.Contains("'vae_steps' takes an integer, not 2.5", Assert.Throws<InvalidDataException>(() => new PretrainConfig().With(["vae_steps=2.5"])).Message);
+        Assert.Contains("'unet_batch' takes an integer, not null", Assert.Throws<InvalidDataException>(() => new PretrainConfig().With(["unet_batch=null"])).Message);
         Assert.Contains("expected key=value", Assert.Throws<ArgumentException>(() => new PretrainConfig().With(["vae_steps"])).Message);
     }
 }
