@@ -116,3 +116,82 @@ public partial class CliBadInputTests
         foreach (string f in Directory.GetFiles(from)) File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
     }
 }
+
+/// <summary>Interruptions and failed starts of <c>uip2p train</c>: nothing logged is lost, nothing stray is left.</summary>
+public class TrainInterruptionTests
+{
+    [Fact]
+    public void Interrupting_training_checkpoints_the_step_and_resumes()
+    {
+        using var dir = new TempDir();
+        string config = dir.File("tiny.json"), run = dir.File("run");
+        // Checkpoints only at the end: the interruption must write the one it stops at.
+        File.WriteAllText(config, (TinyWorld.Config(steps: 40) with { TensorBoard = false, CheckpointEvery = 1000, ValidateEvery = 1000 }).ToJson());
+        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string arg in new[] { TestPaths.CliDll, "train", "--config", config, "--out", run, "--threads", "1" }) psi.ArgumentList.Add(arg);
+        var output = new System.Text.StringBuilder();
+        int code;
+        using (var child = Process.Start(psi)!)
+        {
+            child.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+            child.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+            child.BeginOutputReadLine();
+            child.BeginErrorReadLine();
+            string metrics = Path.Combine(run, "metrics.jsonl");
+            var clock = Stopwatch.StartNew();
+            while (!(File.Exists(metrics) && TrainingLog.Read(metrics).Count >= 2))
+            {
+                Assert.False(child.HasExited, "the run ended before it could be interrupted: " + output);
+                Assert.True(clock.Elapsed < TimeSpan.FromMinutes(3), "the run logged no steps");
+                Thread.Sleep(20);
+            }
+            Process.Start("kill", ["-INT", child.Id.ToString()])!.WaitForExit();
+            Assert.True(child.WaitForExit(120_000), "the interrupted run did not exit");
+            child.WaitForExit();
+            code = child.ExitCode;
+        }
+        Assert.True(code == 130, $"exit {code}: {output}");
+        int logged = TrainingLog.Read(Path.Combine(run, "metrics.jsonl")).Max(l => l.Step);
+        Assert.True(logged < 40, "the run finished before the interrupt reached it");
+        Assert.Contains($"interrupted after step {logged} of 40: checkpoint written; continue with uip2p train", output.ToString());
+        Assert.Equal($"step-{logged:D6}", File.ReadAllText(Path.Combine(run, "checkpoints", "latest")).Trim());
+
+        var (resumed, text) = CliTests.Run("train", "--config", config, "--out", run, "--resume", "--threads", "1", "--set", "steps=40");
+        Assert.True(resumed == 0, text);
+        Assert.Contains($"resumed from step-{logged:D6}", text);
+        var steps = TrainingLog.Read(Path.Combine(run, "metrics.jsonl")).Where(l => l.Phase == "train").Select(l => l.Step).ToList();
+        Assert.Equal(Enumerable.Range(1, 40), steps);
+    }
+
+    [Fact]
+    public void A_failed_start_leaves_no_run_folder()
+    {
+        using var dir = new TempDir();
+        string run = dir.File("run");
+        var missing = TinyWorld.Config() with { Data = dir.File("no-data") };
+        Assert.ThrowsAny<IOException>(() => new Trainer(missing, run).Run());
+        Assert.False(Directory.Exists(run), "a failed start left a run folder");
+
+        string data = dir.File("bad-data");
+        Directory.CreateDirectory(data);
+        File.WriteAllText(Path.Combine(data, "records.jsonl"), "{ not json\n");
+        Assert.ThrowsAny<Exception>(() => new Trainer(TinyWorld.Config() with { Data = data }, run).Run());
+        Assert.False(Directory.Exists(run), "a failed start left a run folder");
+    }
+
+    [Fact]
+    public void Resume_refuses_changed_settings_and_keeps_the_original_config()
+    {
+        using var dir = new TempDir();
+        string run = dir.File("run");
+        var config = TinyWorld.Config(steps: 2) with { TensorBoard = false };
+        new Trainer(config, run).Run();
+        string original = File.ReadAllText(Path.Combine(run, "config.json"));
+        var e = Assert.Throws<InvalidOperationException>(() => new Trainer(config with { BatchSize = 4, LearningRate = 5e-4 }, run).Run(resume: true));
+        Assert.Contains("'batch_size', 'learning_rate'", e.Message);
+        // Logging and sampling settings may change; the original config stays as it was.
+        new Trainer(config with { LogEvery = 5, SampleCount = 1 }, run).Run(resume: true);
+        Assert.Equal(original, File.ReadAllText(Path.Combine(run, "config.json")));
+        Assert.Contains("no checkpoint to resume from", Assert.Throws<InvalidOperationException>(() => new Trainer(config, dir.File("elsewhere")).Run(resume: true)).Message);
+    }
+}
