@@ -13,7 +13,7 @@ static class PretrainCommand
         var scale = new Option<double>("--steps-scale") { Description = "Multiply every stage's step count (e.g. 0.05 for a smoke run).", DefaultValueFactory = _ => 1.0 };
         var seed = new Option<int>("--seed") { Description = "Seed of scenes, initialisation and batches.", DefaultValueFactory = _ => 1 };
         var ship = new Option<string?>("--ship") { Description = "Also write a float16 copy without checkpoints here, with its measured quality in quality.json (how data/world was made)." };
-        var set = new Option<string[]>("--set") { Description = "Override a PretrainConfig setting, key=value in snake_case (repeatable), e.g. --set vae_steps=2200 --set vae_max_objects=null.", AllowMultipleArgumentsPerToken = false };
+        var set = new Option<string[]>("--set") { Description = "Override a pretraining setting, key=value in snake_case (repeatable; see README), for example: --set vae_steps=2200 --set vae_max_objects=null", AllowMultipleArgumentsPerToken = false };
         var evaluate = new Option<bool>("--evaluate") { Description = "Measure the quality bars afterwards (PSNR, CLIP retrieval and probes, text-to-image).", DefaultValueFactory = _ => true };
         var command = new Command("pretrain", "Pretrain the embedded world's components (VAE, CLIP, text-to-image UNet, input-reconstruction editor) with the real classes and write them in the Hugging Face/diffusers layout.")
         {

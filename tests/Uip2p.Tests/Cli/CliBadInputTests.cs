@@ -195,3 +195,68 @@ public class TrainInterruptionTests
         Assert.Contains("no checkpoint to resume from", Assert.Throws<InvalidOperationException>(() => new Trainer(config, dir.File("elsewhere")).Run(resume: true)).Message);
     }
 }
+
+/// <summary>The examples in the verbs' help texts work as written.</summary>
+public class HelpExampleTests
+{
+    static string Help(params string[] verb)
+    {
+        var (code, output) = CliTests.Run([.. verb, "--help"]);
+        Assert.True(code == 0, output);
+        Assert.Contains($"uip2p {string.Join(' ', verb)}", output);   // usage lines name the command, not the assembly
+        return output;
+    }
+
+    static List<string> SetExamples(string help) =>
+        Regex.Matches(help, @"--set (\w[\w.]*=[^\s,)]+)").Select(m => m.Groups[1].Value).ToList();
+
+    [Fact]
+    public void Train_set_examples_load()
+    {
+        var examples = SetExamples(Help("train"));
+        Assert.NotEmpty(examples);
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("c.json"), TinyWorld.Config().ToJson());
+        var config = TrainConfig.Load(dir.File("c.json"), examples);
+        Assert.Equal(100, config.Steps);
+        Assert.Equal(0, config.Cec.Weights.Attention);
+    }
+
+    [Fact]
+    public void Pretrain_set_examples_apply()
+    {
+        var examples = SetExamples(Help("pretrain"));
+        Assert.NotEmpty(examples);
+        var config = new PretrainConfig().With(examples);
+        Assert.Equal(2200, config.VaeSteps);
+        Assert.Null(config.VaeMaxObjects);
+    }
+
+    [Fact]
+    public void Notebook_param_example_names_a_variable_a_notebook_reads()
+    {
+        var m = Regex.Match(Help("notebooks", "run"), @"e\.g\. (\w+)=(\S+)");
+        Assert.True(m.Success, "no --param example");
+        string variable = m.Groups[1].Value;
+        bool read = Directory.GetFiles(Path.Combine(TestPaths.Repo, "notebooks"), "*.ipynb")
+            .Any(nb => File.ReadAllText(nb).Contains($"GetEnvironmentVariable(\\\"{variable}\\\")", StringComparison.Ordinal));
+        Assert.True(read, $"no notebook reads {variable}");
+    }
+
+    [Fact]
+    public void Tokenize_pad_id_example_runs()
+    {
+        Assert.Contains("0 for openai", Help("tokenize"));
+        var (code, output) = CliTests.Run("tokenize", "--tokenizer", Path.Combine(TestPaths.Oracle, "clip-tokenizer"), "--pad-id", "0", "--all", "a cat");
+        Assert.True(code == 0, output);
+        Assert.Contains("pad id 0", output);
+    }
+
+    [Fact]
+    public void Every_verb_has_help_with_a_usage_line_naming_uip2p()
+    {
+        foreach (var verb in new[] { "info", "tokenize", "clip-score", "edit", "bench", "world", "pretrain", "train", "demo" })
+            Help(verb);
+        Help("notebooks", "run");
+    }
+}
