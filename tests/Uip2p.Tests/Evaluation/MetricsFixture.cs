@@ -31,13 +31,22 @@ sealed class MetricsFixture
         // Paths in expected.json and io.safetensors are relative to the folder holding generated/ and test/.
         Base = Path.GetDirectoryName(Path.GetFullPath(Generated))!;
         Expected = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "expected.json"))).RootElement.Clone();
-        Io = OracleFixture.At(dir).Io();
-        Clip = EvalClip.Load(ClipDir, Path.Combine(TestPaths.Oracle, "clip-tokenizer"));
-        Dino = EvalDino.Load(DinoDir);
-        Set = MagicBrushLayout.Read(Generated, GroundTruthImages);
-        Local = MagicBrushEvaluator.Score(Set, Clip, Dino, CaptionKind.Local);
-        Global = MagicBrushEvaluator.Score(Set, Clip, Dino, CaptionKind.Global);
+        _io = new(() => OracleFixture.At(dir).Io());
+        _clip = new(() => EvalClip.Load(ClipDir, TokenizerDir));
+        _dino = new(() => EvalDino.Load(DinoDir));
+        _set = new(() => MagicBrushLayout.Read(Generated, GroundTruthImages));
+        _local = new(() => MagicBrushEvaluator.Score(Set, Clip, Dino, CaptionKind.Local));
+        _global = new(() => MagicBrushEvaluator.Score(Set, Clip, Dino, CaptionKind.Global));
     }
+
+    readonly Lazy<Dictionary<string, TorchSharp.torch.Tensor>> _io;
+    readonly Lazy<EvalClip> _clip;
+    readonly Lazy<EvalDino> _dino;
+    readonly Lazy<EvalSet> _set;
+    readonly Lazy<EvalReport> _local, _global;
+
+    /// <summary>openai's CLIP vocabulary: the sibling tokenizer fixture (clip.tokenize has one vocabulary for every model).</summary>
+    public static string TokenizerDir => Path.Combine(TestPaths.Oracle, "clip-tokenizer");
 
     public static MetricsFixture Of(string dir) => Cache.GetOrAdd(dir, d => new Lazy<MetricsFixture>(() => new MetricsFixture(d))).Value;
 
@@ -50,12 +59,12 @@ sealed class MetricsFixture
     public string LocalCaptions { get; }
     public string Base { get; }
     public JsonElement Expected { get; }
-    public Dictionary<string, TorchSharp.torch.Tensor> Io { get; }
-    public EvalClip Clip { get; }
-    public EvalDino Dino { get; }
-    public EvalSet Set { get; }
-    public EvalReport Local { get; }
-    public EvalReport Global { get; }
+    public Dictionary<string, TorchSharp.torch.Tensor> Io => _io.Value;
+    public EvalClip Clip => _clip.Value;
+    public EvalDino Dino => _dino.Value;
+    public EvalSet Set => _set.Value;
+    public EvalReport Local => _local.Value;
+    public EvalReport Global => _global.Value;
 
     /// <summary>A path as expected.json writes it (relative to the MagicBrush folder, '/' separated).</summary>
     public string Relative(string path) => Path.GetRelativePath(Base, path).Replace(Path.DirectorySeparatorChar, '/');
