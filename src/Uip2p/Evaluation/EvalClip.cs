@@ -9,7 +9,7 @@ namespace Uip2p.Evaluation;
 
 /// <summary>
 /// A CLIP model used as an evaluator (CLIP-I, CLIP-T, ClipSimilarity), with the tokenizer and preprocessing
-/// the reference code uses: openai's <c>clip.tokenize</c> (padding 0, 77 ids), <c>_transform(R)</c> with R the
+/// the reference code uses: openai's <c>clip.tokenize</c> (padding 0 to the model's context, 77 ids), <c>_transform(R)</c> with R the
 /// model's own input resolution. Features are computed once per image file and kept.
 /// </summary>
 public sealed class EvalClip
@@ -65,7 +65,9 @@ public sealed class EvalClip
         string tok = tokenizerDir ?? (File.Exists(Path.Combine(folder, "vocab.json")) ? folder : Path.Combine(folder, "tokenizer"));
         if (!File.Exists(Path.Combine(tok, "vocab.json")) && !tok.EndsWith(".gz", StringComparison.Ordinal))
             throw new FileNotFoundException($"{folder}: no CLIP tokenizer (vocab.json + merges.txt) in the folder or its tokenizer/; give one with --tokenizer.", Path.Combine(tok, "vocab.json"));
-        var tokenizer = tok.EndsWith(".gz", StringComparison.Ordinal) ? ClipTokenizer.FromOpenAiBpe(tok, padId: 0) : ClipTokenizer.FromFolder(tok, padId: 0, contextLength: 77);
+        // clip.tokenize pads with 0 to the model's context (77 for every openai CLIP; the world's CLIP is shorter).
+        int context = model.Config.Text.MaxPositionEmbeddings;
+        var tokenizer = tok.EndsWith(".gz", StringComparison.Ordinal) ? ClipTokenizer.FromOpenAiBpe(tok, padId: 0, contextLength: context) : ClipTokenizer.FromFolder(tok, padId: 0, contextLength: context);
         return new EvalClip(model, tokenizer, folder, device);
     }
 

@@ -32,8 +32,6 @@ public static partial class MagicBrushLayout
     public static bool IsGroundTruth(string folder) =>
         Directory.Exists(Path.Combine(folder, "images")) || File.Exists(Path.Combine(folder, "edit_sessions.json"));
 
-    /// <summary>The ground-truth images of one session: input and outputs 1..T.</summary>
-    public sealed record GroundTruthSession(string Id, string Input, IReadOnlyList<string> Outputs);
 
     /// <summary>Reads the ground-truth session folders (masks skipped, as by the evaluator).</summary>
     public static List<GroundTruthSession> ReadGroundTruth(string imagesDir)
@@ -57,7 +55,9 @@ public static partial class MagicBrushLayout
             if (input == null) throw new InvalidDataException($"{dir}: session '{id}' has no <id>-input image.");
             if (outputs.Count == 0) throw new InvalidDataException($"{dir}: session '{id}' has no <id>-output<k> image.");
             CheckContiguous(dir, id, outputs.Keys, "ground-truth outputs");
-            sessions.Add(new GroundTruthSession(id, input, outputs.Values.ToList()));
+            var outs = outputs.Values.ToList();
+            // Turn k of a MagicBrush session starts from the ground truth of turn k − 1 (edit_sessions.json's "input").
+            sessions.Add(new GroundTruthSession(id, [input, .. outs.Take(outs.Count - 1)], outs));
         }
         return sessions;
     }
@@ -65,10 +65,27 @@ public static partial class MagicBrushLayout
     /// <summary>Reads both layouts and pairs them; the captions are read when their files exist.</summary>
     public static EvalSet Read(string generatedDir, string groundTruth)
     {
+        var images = GroundTruthFolders(groundTruth).Images;
+        var (local, global) = ReadCaptions(groundTruth);
+        return Pair(generatedDir, groundTruth, images, ReadGroundTruth(images), local, global);
+    }
+
+    /// <summary>The local and global descriptions beside the images folder, each null when its file is absent.</summary>
+    public static (CaptionTable? Local, CaptionTable? Global) ReadCaptions(string groundTruth)
+    {
+        string json = GroundTruthFolders(groundTruth).Json;
+        string local = Path.Combine(json, "local_descriptions.json"), global = Path.Combine(json, "global_descriptions.json");
+        return (File.Exists(local) ? CaptionTable.Read(local) : null, File.Exists(global) ? CaptionTable.Read(global) : null);
+    }
+
+    /// <summary>
+    /// Pairs a generated folder with ground-truth sessions (from MagicBrush's folders or from our records):
+    /// the same rules for both, so both evaluate the same way.
+    /// </summary>
+    public static EvalSet Pair(string generatedDir, string groundTruth, string truthLabel, IReadOnlyList<GroundTruthSession> truth, CaptionTable? local, CaptionTable? global)
+    {
         if (!Directory.Exists(generatedDir)) throw new DirectoryNotFoundException($"--generated {generatedDir}: no such folder.");
-        var (images, json) = GroundTruthFolders(groundTruth);
-        var truth = ReadGroundTruth(images);
-        CompareSessionSets(generatedDir, images, SessionDirs(generatedDir).Select(Path.GetFileName).ToList()!, truth.Select(s => s.Id).ToList());
+        CompareSessionSets(generatedDir, truthLabel, SessionDirs(generatedDir).Select(Path.GetFileName).ToList()!, truth.Select(s => s.Id).ToList());
         var all = new List<EvalPair>();
         var final = new List<EvalPair>();
         var withoutIter = new List<string>();
@@ -81,13 +98,13 @@ public static partial class MagicBrushLayout
             if (!single.SequenceEqual(Enumerable.Range(1, turns)))
                 throw new InvalidDataException($"{Path.Combine(generatedDir, gt.Id)}: session '{gt.Id}' has generated single-turn images for turns [{string.Join(",", single)}] (<id>_1, <id>_inde_<k>) but {turns} ground-truth outputs.");
             for (int t = 1; t <= turns; t++)
-                all.Add(new EvalPair(gt.Id, t, gen.Independent[t], gt.Outputs[t - 1], t == 1 ? gt.Input : gt.Outputs[t - 2]));
+                all.Add(new EvalPair(gt.Id, t, gen.Independent[t], gt.Outputs[t - 1], gt.Inputs[t - 1]));
             if (gen.Iterated.Count > 0 && gen.Iterated.Keys.Max() > turns)
                 throw new InvalidDataException($"{Path.Combine(generatedDir, gt.Id)}: session '{gt.Id}' has an iterated image for turn {gen.Iterated.Keys.Max()} but only {turns} ground-truth outputs.");
-            if (turns == 1) final.Add(new EvalPair(gt.Id, 1, gen.Independent[1], gt.Outputs[0], gt.Input));
+            if (turns == 1) final.Add(new EvalPair(gt.Id, 1, gen.Independent[1], gt.Outputs[0], gt.Inputs[0]));
             else if (gen.Iterated.TryGetValue(turns, out string? last))
             {
-                final.Add(new EvalPair(gt.Id, turns, last, gt.Outputs[^1], gt.Input));
+                final.Add(new EvalPair(gt.Id, turns, last, gt.Outputs[^1], gt.Inputs[0]));
                 withIter.Add(gt.Id);
             }
             else withoutIter.Add(gt.Id);
@@ -100,9 +117,7 @@ public static partial class MagicBrushLayout
             finalMissing = $"no iterated images (<id>_iter_<k>) in {generatedDir}: a single-turn run; final_turn is not computed";
             final.Clear();
         }
-        string local = Path.Combine(json, "local_descriptions.json"), global = Path.Combine(json, "global_descriptions.json");
-        return new EvalSet(generatedDir, groundTruth, all, final,
-            File.Exists(local) ? CaptionTable.Read(local) : null, File.Exists(global) ? CaptionTable.Read(global) : null, finalMissing);
+        return new EvalSet(generatedDir, groundTruth, all, final, local, global, finalMissing);
     }
 
     sealed record GeneratedSession(SortedDictionary<int, string> Independent, SortedDictionary<int, string> Iterated);
@@ -126,14 +141,14 @@ public static partial class MagicBrushLayout
         return new GeneratedSession(independent, iterated);
     }
 
-    static void CompareSessionSets(string generatedDir, string imagesDir, List<string> generated, List<string> truth)
+    static void CompareSessionSets(string generatedDir, string truthLabel, List<string> generated, List<string> truth)
     {
         var onlyGenerated = generated.Except(truth).Order(StringComparer.Ordinal).ToList();
         var onlyTruth = truth.Except(generated).Order(StringComparer.Ordinal).ToList();
         if (onlyGenerated.Count == 0 && onlyTruth.Count == 0) return;
         static string List(List<string> s) => string.Join(", ", s.Take(10)) + (s.Count > 10 ? $", … ({s.Count})" : "");
         throw new InvalidDataException(
-            $"the session folders differ: {(onlyTruth.Count > 0 ? $"missing from {generatedDir}: {List(onlyTruth)}" : "")}{(onlyTruth.Count > 0 && onlyGenerated.Count > 0 ? "; " : "")}{(onlyGenerated.Count > 0 ? $"not in {imagesDir}: {List(onlyGenerated)}" : "")}.");
+            $"the session folders differ: {(onlyTruth.Count > 0 ? $"missing from {generatedDir}: {List(onlyTruth)}" : "")}{(onlyTruth.Count > 0 && onlyGenerated.Count > 0 ? "; " : "")}{(onlyGenerated.Count > 0 ? $"not in {truthLabel}: {List(onlyGenerated)}" : "")}.");
     }
 
     static void CheckContiguous(string dir, string id, IEnumerable<int> turns, string what)
@@ -141,6 +156,33 @@ public static partial class MagicBrushLayout
         var list = turns.ToList();
         if (!list.SequenceEqual(Enumerable.Range(1, list.Count)))
             throw new InvalidDataException($"{dir}: session '{id}' has {what} for turns [{string.Join(",", list)}], not 1..{list.Count}.");
+    }
+
+    /// <summary>The instructions of each session from <c>edit_sessions.json</c> (what MagicBrush's inference script reads), turn by turn.</summary>
+    public static Dictionary<string, List<string>> ReadInstructions(string groundTruth, IReadOnlyList<GroundTruthSession> sessions)
+    {
+        string path = Path.Combine(GroundTruthFolders(groundTruth).Json, "edit_sessions.json");
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: edit_sessions.json missing; editing needs the instructions.", path);
+        System.Text.Json.JsonDocument doc;
+        try { doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path)); }
+        catch (System.Text.Json.JsonException e) { throw new InvalidDataException($"{path}: invalid JSON ({e.Message}).", e); }
+        using (doc)
+        {
+            var result = new Dictionary<string, List<string>>();
+            foreach (var s in sessions)
+            {
+                if (!doc.RootElement.TryGetProperty(s.Id, out var turns) || turns.ValueKind != System.Text.Json.JsonValueKind.Array)
+                    throw new InvalidDataException($"{path}: no turns for session '{s.Id}'.");
+                var list = new List<string>();
+                foreach (var t in turns.EnumerateArray())
+                    list.Add(t.TryGetProperty("instruction", out var i) && i.ValueKind == System.Text.Json.JsonValueKind.String ? i.GetString()!
+                        : throw new InvalidDataException($"{path}: session '{s.Id}' turn {list.Count + 1} has no \"instruction\"."));
+                if (list.Count != s.Outputs.Count)
+                    throw new InvalidDataException($"{path}: session '{s.Id}' lists {list.Count} turns but the images folder has {s.Outputs.Count} outputs.");
+                result[s.Id] = list;
+            }
+            return result;
+        }
     }
 
     /// <summary>Session sub-folders in sorted (ordinal) order, as the fixture's run listed them.</summary>
