@@ -14,6 +14,7 @@ static class EvalCommand
         var command = new Command("eval", "Evaluate editors as MagicBrush's image_eval.py and instruct-pix2pix's ClipSimilarity compute it.");
         command.Subcommands.Add(EvalScoreCommand.Create());
         command.Subcommands.Add(EvalRunCommand.Create());
+        command.Subcommands.Add(EvalSweepCommand.Create());
         return command;
     }
 

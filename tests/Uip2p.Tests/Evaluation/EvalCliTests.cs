@@ -108,4 +108,32 @@ public class EvalCliTests
         Assert.Contains("edited 0, kept", output);
         foreach (var (p, t) in before) Assert.Equal(t, File.GetLastWriteTimeUtc(p));
     }
+
+    [Fact]
+    public void Sweep_and_step_study_write_tables_and_figures_per_editor()
+    {
+        using var tmp = new TempDir();
+        string data = tmp.File("data"), world = Path.Combine(TestPaths.Repo, "data", "world");
+        var (code, output) = CliTests.Run("world", "--out", data, "--count", "1", "--seed", "6");
+        Assert.True(code == 0, output);
+        (code, output) = CliTests.Run("eval", "sweep", "--model", world, world, "--data", data, "--out", tmp.File("sweep"),
+            "--image-guidance", "1.0", "2.2", "--steps", "1", "--sampler", "ddim", "--threads", "1");
+        Assert.True(code == 0, output);
+        string[] rows = File.ReadAllLines(tmp.File("sweep/sweep.csv"));
+        Assert.StartsWith("editor,image_guidance,setting,l1,l2,clip-i,dino,clip-t,clip-t_oracle,sim_0,sim_1,sim_direction,sim_image,model,data,steps", rows[0]);
+        var single = rows.Where(r => r.Contains(",all_turn,")).Select(r => r.Split(',')).ToList();
+        Assert.Equal(2 * 2, single.Count); // 2 editors × 2 guidance values
+        Assert.All(single, r => Assert.True(double.IsFinite(double.Parse(r[11], System.Globalization.CultureInfo.InvariantCulture)), "sim_direction"));
+        Assert.Equal(["world-1", "world-2"], single.Select(r => r[0]).Distinct());
+        foreach (string ext in new[] { "png", "svg" }) Assert.True(new FileInfo(tmp.File($"sweep/sweep.{ext}")).Length > 1000, ext);
+        Assert.True(File.Exists(tmp.File("sweep/world-1/ig_2.2/metrics.json")));
+
+        (code, output) = CliTests.Run("eval", "run", "--model", world, "--data", data, "--out", tmp.File("steps"), "--steps", "1", "2", "--sampler", "ddim", "--threads", "1");
+        Assert.True(code == 0, output);
+        string[] steps = File.ReadAllLines(tmp.File("steps/steps.csv"));
+        Assert.Contains(steps, r => r.StartsWith("world,1,all_turn,", StringComparison.Ordinal));
+        Assert.Contains(steps, r => r.StartsWith("world,2,all_turn,", StringComparison.Ordinal));
+        Assert.True(File.Exists(tmp.File("steps/steps.png")) && File.Exists(tmp.File("steps/steps.svg")));
+        Assert.True(File.Exists(tmp.File("steps/steps_2/generated/" + Path.GetFileName(Directory.GetDirectories(tmp.File("steps/steps_2/generated"))[0]) + "/" + Path.GetFileName(Directory.GetDirectories(tmp.File("steps/steps_2/generated"))[0]) + "_1.png")));
+    }
 }
