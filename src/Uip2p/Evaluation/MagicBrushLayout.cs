@@ -28,11 +28,6 @@ public static partial class MagicBrushLayout
         return (groundTruth, Path.GetDirectoryName(Path.GetFullPath(groundTruth).TrimEnd(Path.DirectorySeparatorChar)) ?? groundTruth);
     }
 
-    /// <summary>Whether a folder looks like MagicBrush's ground truth (an <c>images/</c> folder or JSON descriptions, or session folders holding <c>-input</c> images).</summary>
-    public static bool IsGroundTruth(string folder) =>
-        Directory.Exists(Path.Combine(folder, "images")) || File.Exists(Path.Combine(folder, "edit_sessions.json"));
-
-
     /// <summary>Reads the ground-truth session folders (masks skipped, as by the evaluator).</summary>
     public static List<GroundTruthSession> ReadGroundTruth(string imagesDir)
     {
