@@ -43,8 +43,11 @@ public static class ImageIO
         return cat(tensors, 0).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Decodes a file to an RGB image, with the size limit and clear errors.</summary>
-    public static Image<Rgb24> LoadRgb(string path, long? maxPixels = null)
+    /// <summary>
+    /// Decodes a file to an RGB image, with the size limit and clear errors. <paramref name="autoOrient"/> applies
+    /// the EXIF orientation; PIL's <c>Image.open</c> (which reference evaluation code uses) does not.
+    /// </summary>
+    public static Image<Rgb24> LoadRgb(string path, long? maxPixels = null, bool autoOrient = true)
     {
         long limit = maxPixels ?? DefaultMaxPixels;
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such image file.", path);
@@ -63,7 +66,7 @@ public static class ImageIO
                     $"the header declares {info.Width}×{info.Height} = {pixels:N0} pixels, more than the limit of {limit:N0}; refused before decoding (raise the limit only for files you trust).");
             CheckComplete(path, bytes, format);
             var image = Image.Load<Rgb24>(bytes);
-            image.Mutate(x => x.AutoOrient());
+            if (autoOrient) image.Mutate(x => x.AutoOrient());
             return image;
         }
         catch (ImageDecodeException) { throw; }

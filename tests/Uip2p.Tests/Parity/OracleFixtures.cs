@@ -93,6 +93,14 @@ public sealed record OracleFixture(string Name, string Dir, string ReferenceClas
         return data;
     }
 
+    /// <summary>Theory data: the fixture directories that satisfy <paramref name="format"/> (for fixtures identified by their config, not one class).</summary>
+    public static TheoryData<string> DirsWhere(Func<OracleFixture, bool> format)
+    {
+        var data = new TheoryData<string>();
+        foreach (var f in All().Where(format)) data.Add(f.Dir);
+        return data;
+    }
+
     public static OracleFixture At(string dir) => All().Single(f => f.Dir == dir);
 
     /// <summary>Asserts <c>max|got − expected| ≤ tolerance</c>, returning the observed error for the report.</summary>
