@@ -12,6 +12,9 @@ static partial class CliErrors
 {
     public static int Run(Func<int> body)
     {
+        // Every tensor a verb makes outside an inner scope belongs to this one: TorchSharp's finalizer must never
+        // free a temporary while a native call still reads it (README "Test-host crashes and NaNs").
+        using var tensors = TorchSharp.torch.NewDisposeScope();
         try
         {
             return body();

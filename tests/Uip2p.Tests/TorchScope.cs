@@ -25,6 +25,15 @@ public sealed class TorchScopeAttribute : BeforeAfterTestAttribute
         (_scopes ??= new()).Push(torch.NewDisposeScope());
     }
 
+    /// <summary>Runs <paramref name="make"/> for a cache shared by tests: what it creates outlives the current test's scope.</summary>
+    public static T Shared<T>(Func<T> make)
+    {
+        using var scope = torch.NewDisposeScope();
+        var result = make();
+        scope.Detach(scope.DisposablesView.ToList());
+        return result;
+    }
+
     public override void After(MethodInfo methodUnderTest)
     {
         if (_scopes is { Count: > 0 }) _scopes.Pop().Dispose();

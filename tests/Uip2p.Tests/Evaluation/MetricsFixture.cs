@@ -31,12 +31,12 @@ sealed class MetricsFixture
         // Paths in expected.json and io.safetensors are relative to the folder holding generated/ and test/.
         Base = Path.GetDirectoryName(Path.GetFullPath(Generated))!;
         Expected = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "expected.json"))).RootElement.Clone();
-        _io = new(() => OracleFixture.At(dir).Io());
-        _clip = new(() => EvalClip.Load(ClipDir, TokenizerDir));
-        _dino = new(() => EvalDino.Load(DinoDir));
-        _set = new(() => MagicBrushLayout.Read(Generated, GroundTruthImages));
-        _local = new(() => MagicBrushEvaluator.Score(Set, Clip, Dino, CaptionKind.Local));
-        _global = new(() => MagicBrushEvaluator.Score(Set, Clip, Dino, CaptionKind.Global));
+        _io = new(() => TorchScopeAttribute.Shared(() => OracleFixture.At(dir).Io()));
+        _clip = new(() => TorchScopeAttribute.Shared(() => EvalClip.Load(ClipDir, TokenizerDir)));
+        _dino = new(() => TorchScopeAttribute.Shared(() => EvalDino.Load(DinoDir)));
+        _set = new(() => TorchScopeAttribute.Shared(() => MagicBrushLayout.Read(Generated, GroundTruthImages)));
+        _local = new(() => TorchScopeAttribute.Shared(() => MagicBrushEvaluator.Score(Set, Clip, Dino, CaptionKind.Local)));
+        _global = new(() => TorchScopeAttribute.Shared(() => MagicBrushEvaluator.Score(Set, Clip, Dino, CaptionKind.Global)));
     }
 
     readonly Lazy<Dictionary<string, TorchSharp.torch.Tensor>> _io;
