@@ -46,11 +46,12 @@ static class DemoCommand
                     : throw new OperationCanceledException($"the demo stopped during its {name} training; its run folder keeps the checkpoint."),
             };
             var report = demo.Run();
-            var table = new Table().AddColumns("model", "edits", "L1", "L2", "L1 in mask", "L1 outside mask");
+            var table = new Table().AddColumns("model", "judge success", "edit happened", "rest kept", "L1 in mask", "L1 outside");
             foreach (var m in report.Models)
-                table.AddRow(m.Model, m.Count.ToString(), $"{m.L1:F4}", $"{m.L2:F4}", $"{m.L1InMask:F4}", $"{m.L1OutsideMask:F4}");
+                table.AddRow(Markup.Escape(m.Model), m.Success.Percent(), m.EditHappened.Percent(), m.RestKept.Percent(), m.L1InMask.ToString("F3"), m.L1OutsideMask.ToString("F3"));
+            table.Caption($"{report.Models.FirstOrDefault()?.Count} held-out edits; mean ± standard error; L2, whole-image scores and success per edit kind in summary.md");
             AnsiConsole.Write(table);
-            AnsiConsole.MarkupLine($"report in {report.Elapsed.TotalMinutes:F1} min → [green]{Markup.Escape(Path.GetFullPath(folder))}[/] (edits.png, loss_uip2p.png/svg, loss_supervised.png/svg, scores.csv, summary.md)");
+            AnsiConsole.MarkupLine($"report in {report.Elapsed.TotalMinutes:F1} min → [green]{Markup.Escape(Path.GetFullPath(folder))}[/] (edits.png, loss_uip2p.png/svg, loss_supervised.png/svg, scores.csv, scores_per_edit.csv, summary.md)");
             return 0;
         });
         return command;

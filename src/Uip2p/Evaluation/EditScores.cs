@@ -5,7 +5,8 @@ using static TorchSharp.torch;
 namespace Uip2p.Evaluation;
 
 /// <summary>One edited image scored against its clean ground truth (pixels in [0,1]).</summary>
-public sealed record EditScore(string Id, string Kind, double L1, double L2, double L1InMask, double L1OutsideMask);
+public sealed record EditScore(string Id, string Kind, double L1, double L2, double L1InMask, double L1OutsideMask,
+    double L2InMask = double.NaN, double L2OutsideMask = double.NaN);
 
 /// <summary>Means over a set of scored edits.</summary>
 public sealed record EditSummary(string Model, int Count, double L1, double L2, double L1InMask, double L1OutsideMask)
@@ -22,7 +23,7 @@ public sealed record EditSummary(string Model, int Count, double L1, double L2, 
 
 /// <summary>
 /// L1 and L2 to the ground truth as MagicBrush reports them (mean absolute / mean squared pixel error in
-/// [0,1]), plus L1 inside and outside the edit mask — what the world can measure and real data cannot:
+/// [0,1]), plus L1 and L2 inside and outside the edit mask — what the world can measure and real data cannot:
 /// did the edit happen (inside) and was the rest preserved (outside)?
 /// </summary>
 public static class EditScores
@@ -35,17 +36,18 @@ public static class EditScores
         var diff = (edited.to(truth.device) - truth);
         var l1 = diff.abs().mean([1, 2, 3]).data<float>().ToArray();
         var l2 = diff.square().mean([1, 2, 3]).data<float>().ToArray();
-        float[] inside = new float[batch.Count], outside = new float[batch.Count];
+        float[] inside = new float[batch.Count], outside = new float[batch.Count], inside2 = new float[batch.Count], outside2 = new float[batch.Count];
         if (batch.Masks is { } m)
         {
             var mask = (m > 0.5).to(ScalarType.Float32);
+            float[] Masked(Tensor perPixel, Tensor where) => ((perPixel * where).sum([1, 2, 3]) / where.sum([1, 2, 3])).data<float>().ToArray();
             var abs = diff.abs().mean([1], keepdim: true);
-            inside = ((abs * mask).sum([1, 2, 3]) / mask.sum([1, 2, 3])).data<float>().ToArray();
-            outside = ((abs * (1 - mask)).sum([1, 2, 3]) / (1 - mask).sum([1, 2, 3])).data<float>().ToArray();
+            var square = diff.square().mean([1], keepdim: true);
+            (inside, outside, inside2, outside2) = (Masked(abs, mask), Masked(abs, 1 - mask), Masked(square, mask), Masked(square, 1 - mask));
         }
-        else Array.Fill(inside, float.NaN);
+        else foreach (var a in new[] { inside, outside, inside2, outside2 }) Array.Fill(a, float.NaN);
         return Enumerable.Range(0, batch.Count).Select(i =>
-            new EditScore(batch.Ids[i], kinds?[i] ?? "", l1[i], l2[i], inside[i], batch.Masks is null ? double.NaN : outside[i])).ToList();
+            new EditScore(batch.Ids[i], kinds?[i] ?? "", l1[i], l2[i], inside[i], outside[i], inside2[i], outside2[i])).ToList();
     }
 
     /// <summary>Edits every record of <paramref name="data"/> in batches and scores the results; returns the edits too.</summary>

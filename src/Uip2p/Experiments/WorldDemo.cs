@@ -37,8 +37,9 @@ public sealed record DemoOptions
 /// <summary>
 /// The workbench's main job: from the shipped world components, train UIP2P (CEC, no ground truth) and the
 /// supervised InstructPix2Pix baseline briefly on the same generated data, edit held-out scenes with the
-/// untrained start and both models, and write a report: image grids, loss curves (PNG + SVG), L1/L2 to the
-/// clean ground truth (CSV + a printed table).
+/// untrained start and both models, and write a report beside the identity baseline (output = input): image grids with
+/// the judge's verdicts, loss curves (PNG + SVG), L1/L2 to the clean ground truth inside and outside the edit mask and
+/// judge success per edit kind, each with its standard error (CSV, summary.md and a printed table).
 /// </summary>
 public sealed class WorldDemo(DemoOptions options, string output)
 {
@@ -75,61 +76,106 @@ public sealed class WorldDemo(DemoOptions options, string output)
         Log?.Invoke($"editing {Options.HeldOutRecords} held-out scenes with each model");
         var components = EditingComponents.Load(Options.Components);
         var heldBatches = new EditBatches(heldOut, heldOut.ReadAll(), Options.Seed, components.Vae.Config.SampleSize);
+        // The held-out edits' scenes, regenerated from the same seed (sample i depends only on (seed, i)), for the judge.
+        var worldEdits = new WorldGenerator(Options.Seed + 1001).Samples().Take(Options.HeldOutRecords).ToDictionary(s => s.Id, s => s.Edit);
         var models = new (string Name, Func<InstructPix2PixPipeline> Pipeline)[]
         {
             ("untrained start", () => components.Pipeline(components.LoadEditor())),
             ("supervised", () => InstructPix2PixPipeline.Load(results["supervised"].ModelFolder)),
             ("uip2p", () => InstructPix2PixPipeline.Load(results["uip2p"].ModelFolder)),
         };
-        var summaries = new List<EditSummary>();
         var edits = new Dictionary<string, Tensor>();
-        var allScores = new List<(string Model, EditScore Score)>();
-        foreach (var (name, make) in models)
+        var scored = new Dictionary<string, List<EditScore>>();
         {
             using var _ = no_grad();
-            var (scores, edited) = EditScores.Run(make(), heldBatches, Options.Edit);
-            summaries.Add(EditSummary.Of(name, scores));
-            allScores.AddRange(scores.Select(s => (name, s)));
-            edits[name] = edited;
+            // References: doing nothing, and the ground truth through the VAE (what any latent editor can at best show).
+            (scored["identity"], edits["identity"]) = ScoreEach(heldBatches, b => b.Inputs.clone());
+            (scored[VaeReference], edits[VaeReference]) = ScoreEach(heldBatches, b =>
+            {
+                using var posterior = components.Vae.Encode(b.CleanEditedImages! * 2 - 1);
+                return (components.Vae.Decode(posterior.Mode()) / 2 + 0.5).clamp(0, 1);
+            });
+            foreach (var (name, make) in models) (scored[name], edits[name]) = EditScores.Run(make(), heldBatches, Options.Edit);
+        }
+        var rows = new List<DemoRow>();
+        foreach (string name in (string[])["identity", .. models.Select(m => m.Name), VaeReference])
+        {
+            var verdicts = heldBatches.Records.Select((r, i) => EditJudge.Judge(worldEdits[r.Id], edits[name][i])).ToList();
+            rows.Add(new DemoRow(name, scored[name], verdicts));
         }
 
-        var report = new DemoReport(output, summaries, clock.Elapsed);
-        WriteCsv(Path.Combine(output, "scores.csv"), summaries);
-        WritePerEditCsv(Path.Combine(output, "scores_per_edit.csv"), allScores);
-        WriteGrid(Path.Combine(output, "edits.png"), heldBatches, edits);
+        var report = new DemoReport(output, rows, clock.Elapsed);
+        WriteCsv(Path.Combine(output, "scores.csv"), rows);
+        WritePerEditCsv(Path.Combine(output, "scores_per_edit.csv"), rows);
+        WriteGrid(Path.Combine(output, "edits.png"), heldBatches, edits, rows);
         WriteCurves(output, results);
         AtomicFile.WriteAllText(Path.Combine(output, "summary.md"), report.ToMarkdown());
         return report with { Elapsed = clock.Elapsed };
     }
 
-    static void WriteCsv(string path, IReadOnlyList<EditSummary> summaries)
+    /// <summary>The reference row's name: the clean ground truth encoded and decoded by the components' VAE.</summary>
+    public const string VaeReference = "ground truth via VAE";
+
+    static (List<EditScore>, Tensor) ScoreEach(EditBatches data, Func<EditBatch, Tensor> output, int batchSize = 16)
     {
-        var sb = new StringBuilder("model,count,l1,l2,l1_in_mask,l1_outside_mask\n");
-        foreach (var s in summaries)
-            sb.AppendLine(string.Join(',', s.Model, s.Count, F(s.L1), F(s.L2), F(s.L1InMask), F(s.L1OutsideMask)));
+        var scores = new List<EditScore>();
+        var images = new List<Tensor>();
+        for (int i = 0; i < data.Count; i += batchSize)
+        {
+            var records = data.Records.Skip(i).Take(batchSize).ToList();
+            using var batch = data.Of(records);
+            var image = output(batch);
+            scores.AddRange(EditScores.Score(image, batch, records.Select(r => r.EditKind ?? "").ToList()));
+            image.DetachFromDisposeScope();
+            images.Add(image);
+        }
+        return (scores, cat(images, 0));
+    }
+
+    static void WriteCsv(string path, IReadOnlyList<DemoRow> rows)
+    {
+        var sb = new StringBuilder("model,count,l1,l1_se,l2,l2_se,l1_in_mask,l1_in_mask_se,l1_outside_mask,l1_outside_mask_se,l2_in_mask,l2_in_mask_se,l2_outside_mask,l2_outside_mask_se,"
+            + "judge_success,judge_success_se,edit_happened,edit_happened_se,rest_kept,rest_kept_se"
+            + string.Concat(Enum.GetValues<EditKind>().Select(k => $",success_{k.ToString().ToLowerInvariant()},count_{k.ToString().ToLowerInvariant()}")) + "\n");
+        foreach (var r in rows)
+        {
+            var cells = new List<string> { r.Model, r.Count.ToString(CultureInfo.InvariantCulture) };
+            foreach (var e in new[] { r.L1, r.L2, r.L1InMask, r.L1OutsideMask, r.L2InMask, r.L2OutsideMask, r.Success, r.EditHappened, r.RestKept })
+                cells.AddRange([F(e.Mean), F(e.StandardError)]);
+            foreach (var k in Enum.GetValues<EditKind>())
+                cells.AddRange([F(r.SuccessOf(k).Mean), r.SuccessOf(k).Count.ToString(CultureInfo.InvariantCulture)]);
+            sb.AppendLine(string.Join(',', cells));
+        }
         AtomicFile.WriteAllText(path, sb.ToString());
     }
 
-    static void WritePerEditCsv(string path, IEnumerable<(string Model, EditScore Score)> scores)
+    static void WritePerEditCsv(string path, IReadOnlyList<DemoRow> rows)
     {
-        var sb = new StringBuilder("model,id,kind,l1,l2,l1_in_mask,l1_outside_mask\n");
-        foreach (var (m, s) in scores) sb.AppendLine(string.Join(',', m, s.Id, s.Kind, F(s.L1), F(s.L2), F(s.L1InMask), F(s.L1OutsideMask)));
+        var sb = new StringBuilder("model,id,kind,l1,l2,l1_in_mask,l1_outside_mask,l2_in_mask,l2_outside_mask,edit_happened,rest_kept,success,judge_reason\n");
+        foreach (var r in rows)
+            foreach (var (s, v) in r.Scores.Zip(r.Verdicts))
+                sb.AppendLine(string.Join(',', r.Model, s.Id, s.Kind, F(s.L1), F(s.L2), F(s.L1InMask), F(s.L1OutsideMask), F(s.L2InMask), F(s.L2OutsideMask),
+                    v.EditHappened ? "1" : "0", v.RestKept ? "1" : "0", v.Success ? "1" : "0", "\"" + v.Reason.Replace("\"", "'") + "\""));
         AtomicFile.WriteAllText(path, sb.ToString());
     }
 
     static string F(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
 
-    void WriteGrid(string path, EditBatches held, IReadOnlyDictionary<string, Tensor> edits)
+    void WriteGrid(string path, EditBatches held, IReadOnlyDictionary<string, Tensor> edits, IReadOnlyList<DemoRow> rows)
     {
-        var rows = held.Records.Take(Options.GridRows).ToList();
-        using var batch = held.Of(rows);
-        var grid = new ImageGrid(5) { ColumnHeaders = ["input", "untrained start", "supervised", "UIP2P (CEC)", "ground truth"], Title = "Held-out world edits" };
-        for (int i = 0; i < rows.Count; i++)
+        var records = held.Records.Take(Options.GridRows).ToList();
+        using var batch = held.Of(records);
+        string[] columns = ["untrained start", "supervised", "uip2p"];
+        var grid = new ImageGrid(5)
         {
-            grid.Add(batch.Inputs[i], rows[i].EditInstruction);
-            grid.Add(edits["untrained start"][i]);
-            grid.Add(edits["supervised"][i]);
-            grid.Add(edits["uip2p"][i]);
+            ColumnHeaders = ["input (= identity)", "untrained start", "supervised", "UIP2P (CEC)", "ground truth"],
+            Title = "Held-out world edits, with the judge's verdict read from each image",
+        };
+        string Verdict(string model, int i) => rows.First(r => r.Model == model).Verdicts[i].Caption;
+        for (int i = 0; i < records.Count; i++)
+        {
+            grid.Add(batch.Inputs[i], $"{records[i].EditInstruction} | identity: {Verdict("identity", i)}");
+            foreach (string c in columns) grid.Add(edits[c][i], Verdict(c, i));
             grid.Add(batch.CleanEditedImages![i]);
         }
         grid.Save(path);
@@ -175,16 +221,28 @@ public sealed class WorldDemo(DemoOptions options, string output)
 }
 
 /// <summary>What the demo measured.</summary>
-public sealed record DemoReport(string Folder, IReadOnlyList<EditSummary> Models, TimeSpan Elapsed)
+public sealed record DemoReport(string Folder, IReadOnlyList<DemoRow> Models, TimeSpan Elapsed)
 {
     public string ToMarkdown()
     {
         var sb = new StringBuilder();
-        sb.AppendLine($"Held-out world edits scored against the clean ground truth (pixels in [0,1]); lower is better.\n");
-        sb.AppendLine("| model | edits | L1 | L2 | L1 in edit mask | L1 outside mask |");
-        sb.AppendLine("|---|---|---|---|---|---|");
+        int n = Models.Count == 0 ? 0 : Models[0].Count;
+        sb.AppendLine($"{n} held-out world edits, each score a mean ± its standard error over edits. L1/L2 against the clean ground truth");
+        sb.AppendLine("(pixels in [0,1], lower is better), inside the edit mask (did the edit happen?) and outside it (was the rest kept?).");
+        sb.AppendLine("Judge: the scene read back from each image and compared with the edit's ground-truth scene (`EditJudge`): the asked change");
+        sb.AppendLine("happened, the rest (untouched objects, background) kept, success = both. *identity* returns the input unchanged;");
+        sb.AppendLine($"*{WorldDemo.VaeReference}* is the clean ground truth encoded and decoded by the shipped VAE — the most a latent editor can show.\n");
+        sb.AppendLine("| model | judge success | edit happened | rest kept | L1 | L2 | L1 in mask | L1 outside | L2 in mask | L2 outside |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var m in Models)
-            sb.AppendLine(FormattableString.Invariant($"| {m.Model} | {m.Count} | {m.L1:F4} | {m.L2:F4} | {m.L1InMask:F4} | {m.L1OutsideMask:F4} |"));
+            sb.AppendLine($"| {m.Model} | {m.Success.Percent()} | {m.EditHappened.Percent()} | {m.RestKept.Percent()} | {m.L1.ToString("F4")} | {m.L2.ToString("F4")} | "
+                + $"{m.L1InMask.ToString("F4")} | {m.L1OutsideMask.ToString("F4")} | {m.L2InMask.ToString("F4")} | {m.L2OutsideMask.ToString("F4")} |");
+        var kinds = Enum.GetValues<EditKind>();
+        sb.AppendLine("\nJudge success per edit kind (edits of that kind in brackets):\n");
+        sb.AppendLine("| model | " + string.Join(" | ", kinds.Select(k => $"{k.ToString().ToLowerInvariant()} ({(Models.Count == 0 ? 0 : Models[0].SuccessOf(k).Count)})")) + " |");
+        sb.AppendLine("|---|" + string.Concat(kinds.Select(_ => "---|")));
+        foreach (var m in Models)
+            sb.AppendLine($"| {m.Model} | " + string.Join(" | ", kinds.Select(k => m.SuccessOf(k).Percent())) + " |");
         return sb.ToString();
     }
 }

@@ -20,6 +20,7 @@ public static class Renderer
     {
         var result = new float[3 * size * size];
         float inv = 1f / (supersample * supersample);
+        var placed = scene.Objects.Select(Place).ToArray();
         for (int y = 0; y < size; y++)
             for (int x = 0; x < size; x++)
             {
@@ -28,7 +29,7 @@ public static class Renderer
                     for (int sx = 0; sx < supersample; sx++)
                     {
                         float px = (x + (sx + 0.5f) / supersample) / size, py = (y + (sy + 0.5f) / supersample) / size;
-                        var (cr, cg, cb) = ColourAt(scene, px, py);
+                        var (cr, cg, cb) = ColourAt(placed, scene.Background, px, py);
                         r += cr; g += cg; b += cb;
                     }
                 r *= inv; g *= inv; b *= inv;
@@ -41,20 +42,54 @@ public static class Renderer
         return result;
     }
 
-    /// <summary>The colour at a point in unit coordinates (0–1, y downwards).</summary>
-    static (float, float, float) ColourAt(Scene scene, float px, float py)
+    /// <summary>
+    /// The share of each pixel's sub-samples inside the object (row-major <c>size × size</c>), sampled exactly as
+    /// <see cref="RenderRgb"/> samples, so an object drawn alone is <c>background·(1 − α) + colour·α</c>: the
+    /// reader's templates (<see cref="SceneReader"/>).
+    /// </summary>
+    public static float[] Coverage(SceneObject o, int size = 64, int supersample = 4)
     {
-        for (int i = scene.Objects.Count - 1; i >= 0; i--)
-        {
-            var o = scene.Objects[i];
-            float cx = (o.Column * 2 + 1) / 6f, cy = (o.Row * 2 + 1) / 6f;
-            if (Inside(o.Shape, (px - cx) / WorldVocabulary.Radius(o.Size), (py - cy) / WorldVocabulary.Radius(o.Size)))
+        var alpha = new float[size * size];
+        float radius = WorldVocabulary.Radius(o.Size), cx = (o.Column * 2 + 1) / 6f, cy = (o.Row * 2 + 1) / 6f;
+        // every shape lies within 1.05 radii of its centre (the diamond's tips)
+        int x0 = Math.Max(0, (int)((cx - 1.1f * radius) * size)), x1 = Math.Min(size, (int)((cx + 1.1f * radius) * size) + 2);
+        int y0 = Math.Max(0, (int)((cy - 1.1f * radius) * size)), y1 = Math.Min(size, (int)((cy + 1.1f * radius) * size) + 2);
+        float inv = 1f / (supersample * supersample);
+        for (int y = y0; y < y1; y++)
+            for (int x = x0; x < x1; x++)
             {
-                var (r, g, b) = WorldVocabulary.Rgb(o.Colour);
-                return (r / 255f, g / 255f, b / 255f);
+                int inside = 0;
+                for (int sy = 0; sy < supersample; sy++)
+                    for (int sx = 0; sx < supersample; sx++)
+                    {
+                        float px = (x + (sx + 0.5f) / supersample) / size, py = (y + (sy + 0.5f) / supersample) / size;
+                        if (Inside(o.Shape, (px - cx) / radius, (py - cy) / radius)) inside++;
+                    }
+                alpha[y * size + x] = inside * inv;
             }
+        return alpha;
+    }
+
+    /// <summary>An object with its centre, radius and colour worked out once per render.</summary>
+    readonly record struct Placed(string Shape, float Cx, float Cy, float Radius, float R, float G, float B);
+
+    static Placed Place(SceneObject o)
+    {
+        var (r, g, b) = WorldVocabulary.Rgb(o.Colour);
+        return new(o.Shape, (o.Column * 2 + 1) / 6f, (o.Row * 2 + 1) / 6f, WorldVocabulary.Radius(o.Size), r / 255f, g / 255f, b / 255f);
+    }
+
+    /// <summary>The colour at a point in unit coordinates (0–1, y downwards).</summary>
+    static (float, float, float) ColourAt(Placed[] objects, string background, float px, float py)
+    {
+        for (int i = objects.Length - 1; i >= 0; i--)
+        {
+            var o = objects[i];
+            float u = (px - o.Cx) / o.Radius, v = (py - o.Cy) / o.Radius;
+            // every shape lies within 1.05 radii of its centre: skip the exact test (and the star's trigonometry) outside
+            if (MathF.Abs(u) <= 1.05f && MathF.Abs(v) <= 1.05f && Inside(o.Shape, u, v)) return (o.R, o.G, o.B);
         }
-        return Background(scene.Background, px, py);
+        return Background(background, px, py);
     }
 
     static (float, float, float) Background(string name, float px, float py) => name switch
