@@ -26,6 +26,7 @@ root.Subcommands.Add(PretrainCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
+root.Subcommands.Add(DataCommand.Create());
 // Our handlers turn user errors into one line; System.CommandLine's would print a stack trace or .NET type names.
 return CliErrors.Run(() =>
 {

@@ -23,6 +23,9 @@ public sealed class EditDataset
 
     static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
 
+    /// <summary>The serializer settings of records.jsonl (nulls left out), for writers of the format.</summary>
+    public static JsonSerializerOptions RecordJson => Json;
+
     public EditDataset(string folder, string recordsFile = RecordsFile)
     {
         Folder = Path.GetFullPath(folder);
@@ -37,12 +40,23 @@ public sealed class EditDataset
     /// <summary>When true, ground-truth images (edited_image) are required too (supervised training).</summary>
     public bool RequireGroundTruth { get; init; }
 
+    /// <summary>
+    /// When true, records flagged for review (<see cref="EditRecord.Review"/>) are returned too, with
+    /// their texts unchecked (they may still be waiting for generation). Off by default: flagged
+    /// records are not trained on.
+    /// </summary>
+    public bool IncludeFlagged { get; init; }
+
+    /// <summary>Flagged records the last <see cref="Read"/> skipped.</summary>
+    public int SkippedFlagged { get; private set; }
+
     /// <summary>Streams the records with their line numbers, validating each.</summary>
     public IEnumerable<(int Line, EditRecord Record)> Read()
     {
         using var reader = new StreamReader(RecordsPath, Encoding.UTF8);
         int line = 0;
         var ids = new HashSet<string>();
+        SkippedFlagged = 0;
         string? text;
         while ((text = reader.ReadLine()) != null)
         {
@@ -58,7 +72,13 @@ public sealed class EditDataset
                 throw new DatasetRecordException(RecordsPath, line, $"not valid JSON ({e.Message.Split('.')[0]}).", e);
             }
             if (record == null) throw new DatasetRecordException(RecordsPath, line, "not a JSON object.");
-            Validate(record, line);
+            bool flagged = record.Review is { Length: > 0 };
+            if (flagged && !IncludeFlagged)
+            {
+                SkippedFlagged++;
+                continue;
+            }
+            Validate(record, line, checkTexts: !flagged);
             if (!ids.Add(record.Id)) throw new DatasetRecordException(RecordsPath, line, $"duplicate id '{record.Id}'.");
             yield return (line, record);
         }
@@ -67,11 +87,11 @@ public sealed class EditDataset
     /// <summary>All records (validated) in order.</summary>
     public List<EditRecord> ReadAll() => Read().Select(r => r.Record).ToList();
 
-    void Validate(EditRecord r, int line)
+    void Validate(EditRecord r, int line, bool checkTexts)
     {
         foreach (var (name, value) in new[] { ("id", r.Id), ("input_image", r.InputImage), ("input_caption", r.InputCaption),
                      ("edit_instruction", r.EditInstruction), ("edited_caption", r.EditedCaption), ("reverse_instruction", r.ReverseInstruction) })
-            if (string.IsNullOrWhiteSpace(value)) throw new DatasetRecordException(RecordsPath, line, $"'{name}' is missing or empty.");
+            if ((checkTexts || name is "id" or "input_image") && string.IsNullOrWhiteSpace(value)) throw new DatasetRecordException(RecordsPath, line, $"'{name}' is missing or empty.");
         if (RequireGroundTruth && string.IsNullOrWhiteSpace(r.EditedImage))
             throw new DatasetRecordException(RecordsPath, line, "'edited_image' (the ground truth) is required for supervised training.");
         foreach (var (name, path) in new[] { ("input_image", r.InputImage), ("edited_image", r.EditedImage), ("edited_image_clean", r.EditedImageClean), ("edit_mask", r.EditMask) })

@@ -25,6 +25,13 @@ public sealed record EditRecord
     [JsonPropertyName("session")] public string? Session { get; init; }
     [JsonPropertyName("turn")] public int? Turn { get; init; }
     [JsonPropertyName("bias")] public string[]? Bias { get; init; }
+    /// <summary>Where an imported record came from (format, shard, row), so a bad one can be traced.</summary>
+    [JsonPropertyName("origin")] public string? Origin { get; init; }
+    /// <summary>
+    /// Why the record needs a person's look before training (a text still to be generated, a failed
+    /// check on generated text). Flagged records are skipped by the reader unless asked for.
+    /// </summary>
+    [JsonPropertyName("review")] public string[]? Review { get; init; }
 
     /// <summary>The ground truth to evaluate against: the clean one when present.</summary>
     [JsonIgnore] public string? EvaluationTarget => EditedImageClean ?? EditedImage;

@@ -49,9 +49,18 @@ public static class ImageIO
     /// </summary>
     public static Image<Rgb24> LoadRgb(string path, long? maxPixels = null, bool autoOrient = true)
     {
-        long limit = maxPixels ?? DefaultMaxPixels;
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such image file.", path);
-        byte[] bytes = File.ReadAllBytes(path);
+        return DecodeRgb(File.ReadAllBytes(path), path, maxPixels);
+    }
+
+    /// <summary>
+    /// Decodes encoded image bytes (a file's, or a parquet cell's) with the same limits as files;
+    /// <paramref name="name"/> names the source in errors.
+    /// </summary>
+    public static Image<Rgb24> DecodeRgb(byte[] bytes, string name, long? maxPixels = null)
+    {
+        string path = name;
+        long limit = maxPixels ?? DefaultMaxPixels;
         if (bytes.Length == 0) throw new ImageDecodeException(path, "the file is empty (0 bytes).");
         try
         {
@@ -74,6 +83,18 @@ public static class ImageIO
         {
             throw new ImageDecodeException(path, "corrupt image data: " + e.Message, e);
         }
+    }
+
+    /// <summary>
+    /// Checks that encoded bytes decode within the limits (a full decode: corrupt pixel data fails too)
+    /// and returns the size and the file extension of their format (".png", ".jpg", ...).
+    /// </summary>
+    public static (int Width, int Height, string Extension) Validate(byte[] bytes, string name, long? maxPixels = null)
+    {
+        using var image = DecodeRgb(bytes, name, maxPixels);
+        var format = Image.DetectFormat(bytes);
+        string ext = format?.FileExtensions.FirstOrDefault() ?? "img";
+        return (image.Width, image.Height, "." + (ext == "jpeg" ? "jpg" : ext));
     }
 
     // ImageSharp fills a truncated PNG/JPEG with black instead of failing; their end markers tell.
