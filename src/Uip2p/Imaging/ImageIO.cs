@@ -50,14 +50,14 @@ public static class ImageIO
     public static Image<Rgb24> LoadRgb(string path, long? maxPixels = null, bool autoOrient = true)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such image file.", path);
-        return DecodeRgb(File.ReadAllBytes(path), path, maxPixels);
+        return DecodeRgb(File.ReadAllBytes(path), path, maxPixels, autoOrient);
     }
 
     /// <summary>
     /// Decodes encoded image bytes (a file's, or a parquet cell's) with the same limits as files;
-    /// <paramref name="name"/> names the source in errors.
+    /// <paramref name="name"/> names the source in errors; <paramref name="autoOrient"/> as in <see cref="LoadRgb"/>.
     /// </summary>
-    public static Image<Rgb24> DecodeRgb(byte[] bytes, string name, long? maxPixels = null)
+    public static Image<Rgb24> DecodeRgb(byte[] bytes, string name, long? maxPixels = null, bool autoOrient = true)
     {
         string path = name;
         long limit = maxPixels ?? DefaultMaxPixels;

@@ -16,7 +16,7 @@ public class DataCliTests
     [InlineData("import --from ip2p-parquet --in . --out y --limit 0", "--limit 0: must be 1 or more.")]
     [InlineData("reverse --data /nonexistent --method rules", "--data /nonexistent: no such folder.")]
     [InlineData("reverse --data . --method guess", "--method guess: choose one of llm, rules.")]
-    [InlineData("triplets --data . --mix add=1,recolour=2 --endpoint http://127.0.0.1:9/v1 --model m", "'recolour' is not an edit kind")]
+    [InlineData("triplets --data . --mix add=1,recolour=2 --endpoint http://127.0.0.1:9/v1 --model m", "--mix add=1,recolour=2: 'recolour' is not an edit kind")]
     [InlineData("bench --local --concurrency 1,0", "--concurrency 0: each value must be a whole number between 1 and 256.")]
     public void Bad_options_are_one_plain_line_before_any_work(string args, string message)
     {
