@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Spectre.Console;
 using Uip2p.Training;
 
@@ -55,6 +56,14 @@ static class TrainCommand
             Console.Error.WriteLine("interrupt: finishing the current step and writing a checkpoint (Ctrl-C again stops at once, losing the steps since the last checkpoint)");
         };
         Console.CancelKeyPress += onInterrupt;
+        // SIGTERM (kill, a job scheduler's stop) checkpoints too: runs started in the background ignore SIGINT.
+        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            if (stop.IsCancellationRequested) return;
+            context.Cancel = true;
+            stop.Cancel();
+            Console.Error.WriteLine("terminate: finishing the current step and writing a checkpoint");
+        });
         try { done = RunWithProgress(trainer, resume, label, stop.Token); }
         finally { Console.CancelKeyPress -= onInterrupt; }
         return done;
