@@ -14,6 +14,16 @@ public sealed record CecResult(
     public IReadOnlyList<Tensor> ForwardAttention { get; init; } = [];
     public IReadOnlyList<Tensor> ReverseAttention { get; init; } = [];
 
+    /// <summary>The cross-attention layer each map of <see cref="ForwardAttention"/> comes from.</summary>
+    public IReadOnlyList<string> AttentionLayers { get; init; } = [];
+
+    /// <summary>
+    /// The decoded edit and reconstruction as the losses saw them (detached, not clamped: the VAE decoder can
+    /// leave [0,1] slightly). <see cref="Edited"/> and <see cref="Reconstructed"/> are clamped for display.
+    /// </summary>
+    public Tensor? EditedUnclamped { get; init; }
+    public Tensor? ReconstructedUnclamped { get; init; }
+
     /// <summary>Each loss term by its log name.</summary>
     public IReadOnlyDictionary<string, Tensor> Terms => new Dictionary<string, Tensor>
     {
@@ -89,6 +99,7 @@ public sealed class CecStep(UNet2DConditionModel unet, EditingComponents compone
             var rows = Index(cycle, device);
             var (h, w) = ((int)x0Input.shape[2], (int)x0Input.shape[3]);
             var forwardMaps = InstructionAttention.Maps(store, InstructionAttention.TokenMask(forwardLengths, c.Tokenizer.ContextLength), rows, h, w);
+            var layers = store.Records.Select(r => r.Layer).ToList();
             store.Clear();
             var x0Edit = schedule.PredictX0(zt.index_select(0, rows), eps.index_select(0, rows), t.index_select(0, rows));
             var edited = c.Vae.Decode(x0Edit / scale) / 2 + 0.5;
@@ -127,6 +138,9 @@ public sealed class CecStep(UNet2DConditionModel unet, EditingComponents compone
             {
                 ForwardAttention = forwardMaps.Select(m => m.detach()).ToList(),
                 ReverseAttention = reverseMaps.Select(m => m.detach()).ToList(),
+                AttentionLayers = layers,
+                EditedUnclamped = edited.detach(),
+                ReconstructedUnclamped = reconstructed.detach(),
             };
         }
         finally

@@ -28,6 +28,23 @@ public static class ChartStyle
         return new ScottPlot.Plot();
     }
 
+    /// <summary>
+    /// Small multiples: each plot rendered at <paramref name="width"/>×<paramref name="height"/> px into one figure,
+    /// <paramref name="columns"/> per row (one panel per quantity reads better than many series in one legend).
+    /// </summary>
+    public static ImageGrid Panels(IReadOnlyList<ScottPlot.Plot> plots, int columns = 2, int width = 420, int height = 300, string? title = null)
+    {
+        UseWorkbenchFont();
+        var grid = new ImageGrid(columns) { MinCellSize = 0, Title = title };
+        foreach (var plot in plots)
+        {
+            using var image = ImageIO.DecodeRgb(plot.GetImageBytes(width, height, ScottPlot.ImageFormat.Png), "chart");
+            using var tensor = ImageIO.FromImage(image);
+            grid.Add(tensor[0]);
+        }
+        return grid;
+    }
+
     /// <summary>Saves a plot as PNG or SVG (by extension), atomically.</summary>
     public static void Save(ScottPlot.Plot plot, string path, int width = 640, int height = 400)
     {

@@ -34,6 +34,7 @@ public static class ImageOps
     /// <summary>Resizes <c>[B,C,H,W]</c> (bilinear by default, antialiased when shrinking).</summary>
     public static Tensor Resize(Tensor images, int height, int width, InterpolationMode mode = InterpolationMode.Bilinear)
     {
+        if (images.dim() != 4) throw new ArgumentException($"Resize takes a batch [B,C,H,W]; got [{string.Join(",", images.shape)}].");
         if (images.shape[^2] == height && images.shape[^1] == width) return images.alias();
         bool shrinking = height < images.shape[^2] || width < images.shape[^1];
         bool aa = shrinking && mode is InterpolationMode.Bilinear or InterpolationMode.Bicubic;

@@ -25,6 +25,27 @@ public static class Tables
         return sb.ToString();
     }
 
+    /// <summary>
+    /// Rows of any record or anonymous type as a DataFrame, one column per public property (numbers as doubles,
+    /// booleans as such, anything else as text): <c>losses.Select(l =&gt; new { term = l.Key, value = l.Value }).ToDataFrame()</c>.
+    /// </summary>
+    public static DataFrame ToDataFrame<T>(this IEnumerable<T> rows)
+    {
+        var list = rows.ToList();
+        var columns = new List<DataFrameColumn>();
+        foreach (var p in typeof(T).GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance))
+        {
+            var type = Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType;
+            var values = list.Select(r => p.GetValue(r)).ToList();
+            columns.Add(type == typeof(bool)
+                ? new BooleanDataFrameColumn(p.Name, values.Select(v => (bool?)v))
+                : type.IsPrimitive || type == typeof(decimal)
+                    ? new DoubleDataFrameColumn(p.Name, values.Select(v => v is null ? (double?)null : Convert.ToDouble(v, System.Globalization.CultureInfo.InvariantCulture)))
+                    : new StringDataFrameColumn(p.Name, values.Select(v => Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture))));
+        }
+        return new DataFrame(columns);
+    }
+
     static string Cell(object? value) => value switch
     {
         null => "",

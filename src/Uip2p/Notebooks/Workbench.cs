@@ -22,6 +22,13 @@ public static class Workbench
 {
     static bool _formattersRegistered;
 
+    /// <summary>The MIME type of inline images.</summary>
+    public const string PngMimeType = "image/png";
+
+    /// <summary>Pixel size of charts shown inline.</summary>
+    public static int ChartWidth { get; set; } = 720;
+    public static int ChartHeight { get; set; } = 440;
+
     /// <summary>Largest tensor shown as an image grid inline (bigger batches show their first images).</summary>
     public static int MaxInlineImages { get; set; } = 16;
 
@@ -46,29 +53,31 @@ public static class Workbench
         if (_formattersRegistered) return;
         _formattersRegistered = true;
 
+        // Images go out as image/png outputs (base64, as Jupyter's format wants): VS Code, nbconvert and figure
+        // extraction find them, which an <img> with a data URI inside text/html hides.
         Formatter.Register<torch.Tensor>((tensor, context) =>
         {
             if (!ImageIO.LooksLikeImage(tensor)) return false;
-            context.Writer.Write(ImgTag(TensorFigure(tensor).ToPng()));
+            context.Writer.Write(Convert.ToBase64String(TensorFigure(tensor).ToPng()));
             return true;
-        }, HtmlFormatter.MimeType);
+        }, PngMimeType);
         Formatter.Register<torch.Tensor>((tensor, context) =>
         {
             context.Writer.Write(tensor.ToString(TensorStringStyle.Numpy));
             return true;
         }, PlainTextFormatter.MimeType);
-        Formatter.SetPreferredMimeTypesFor(typeof(torch.Tensor), HtmlFormatter.MimeType, PlainTextFormatter.MimeType);
+        Formatter.SetPreferredMimeTypesFor(typeof(torch.Tensor), PngMimeType, PlainTextFormatter.MimeType);
 
-        Formatter.Register<ImageGrid>((grid, context) => { context.Writer.Write(ImgTag(grid.ToPng())); return true; }, HtmlFormatter.MimeType);
-        Formatter.SetPreferredMimeTypesFor(typeof(ImageGrid), HtmlFormatter.MimeType);
+        Formatter.Register<ImageGrid>((grid, context) => { context.Writer.Write(Convert.ToBase64String(grid.ToPng())); return true; }, PngMimeType);
+        Formatter.SetPreferredMimeTypesFor(typeof(ImageGrid), PngMimeType);
 
         Formatter.Register<ScottPlot.Plot>((plot, context) =>
         {
             ChartStyle.UseWorkbenchFont();
-            context.Writer.Write(ImgTag(plot.GetImageBytes(640, 400, ScottPlot.ImageFormat.Png)));
+            context.Writer.Write(Convert.ToBase64String(plot.GetImageBytes(ChartWidth, ChartHeight, ScottPlot.ImageFormat.Png)));
             return true;
-        }, HtmlFormatter.MimeType);
-        Formatter.SetPreferredMimeTypesFor(typeof(ScottPlot.Plot), HtmlFormatter.MimeType);
+        }, PngMimeType);
+        Formatter.SetPreferredMimeTypesFor(typeof(ScottPlot.Plot), PngMimeType);
 
         Formatter.Register<DataFrame>((frame, context) => { context.Writer.Write(Tables.ToHtml(frame)); return true; }, HtmlFormatter.MimeType);
         Formatter.SetPreferredMimeTypesFor(typeof(DataFrame), HtmlFormatter.MimeType);
@@ -89,7 +98,6 @@ public static class Workbench
         return new ImageGrid(1, range).Add(t);
     }
 
-    static string ImgTag(byte[] png) => $"<img src=\"data:image/png;base64,{Convert.ToBase64String(png)}\" />";
 }
 
 /// <summary>Versions and devices in effect; shown as a table by notebooks and printed by <c>uip2p info</c>.</summary>

@@ -213,16 +213,25 @@ public sealed class Trainer
             throw new InvalidOperationException($"--resume: {Output} has no checkpoint to resume from{(Directory.Exists(Output) ? "" : " (the folder does not exist)")}; run without --resume to start a new run.");
         if (!File.Exists(ConfigPath))
             throw new InvalidDataException($"--resume: {ConfigPath} is missing, so the settings of the earlier steps are unknown.");
-        JsonNode? before;
-        try { before = JsonNode.Parse(File.ReadAllText(ConfigPath)); }
-        catch (System.Text.Json.JsonException e) { throw new InvalidDataException($"--resume: {ConfigPath} is not valid JSON ({e.Message.Split(". ")[0]}).", e); }
-        var changed = new List<string>();
-        Diff(before, JsonNode.Parse(Config.ToJson()), "", changed);
-        var refused = changed.Where(k => !ResumableChanges.Contains(k)).ToList();
+        var refused = ChangedKeys(ConfigPath, Config);
         if (refused.Count > 0)
             throw new InvalidOperationException(
                 $"--resume: the settings differ from the run's config.json in {string.Join(", ", refused.Select(k => $"'{k}'"))}; the earlier steps were trained with those in {ConfigPath}. " +
                 $"Resume with the same settings (only {string.Join(", ", ResumableChanges)} may change), or start a new run in another folder.");
+    }
+
+    /// <summary>
+    /// The keys (dotted) in which <paramref name="config"/> differs from the run config saved at <paramref name="savedConfig"/>,
+    /// leaving out <see cref="ResumableChanges"/>: empty when the run may continue under <paramref name="config"/>.
+    /// </summary>
+    public static IReadOnlyList<string> ChangedKeys(string savedConfig, TrainConfig config)
+    {
+        JsonNode? before;
+        try { before = JsonNode.Parse(File.ReadAllText(savedConfig)); }
+        catch (System.Text.Json.JsonException e) { throw new InvalidDataException($"{savedConfig} is not valid JSON ({e.Message.Split(". ")[0]}).", e); }
+        var changed = new List<string>();
+        Diff(before, JsonNode.Parse(config.ToJson()), "", changed);
+        return changed.Where(k => !ResumableChanges.Contains(k)).ToList();
     }
 
     static void Diff(JsonNode? a, JsonNode? b, string prefix, List<string> changed)
@@ -333,7 +342,12 @@ public sealed class Trainer
             ema.CopyTo(exported);
         }
         exported.eval();
-        Components!.Pipeline(exported).Save(folder, Path.Combine(Components.Folder, "tokenizer"));
+        // Written beside and renamed into place: a model/ folder is always a complete export (RunCache relies on it).
+        string partial = folder + ".partial";
+        if (Directory.Exists(partial)) Directory.Delete(partial, recursive: true);
+        Components!.Pipeline(exported).Save(partial, Path.Combine(Components.Folder, "tokenizer"));
+        if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        Directory.Move(partial, folder);
     }
 
     void Report(int step, Dictionary<string, double> values, Stopwatch clock, int start, string? evt)

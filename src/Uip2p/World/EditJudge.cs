@@ -13,6 +13,11 @@ public sealed record EditVerdict(EditKind Kind, bool EditHappened, bool RestKept
 
     /// <summary>A figure caption: "✓ done, rest kept" or "✗ …" with the first failure.</summary>
     public string Caption => (Success ? "✓ " : "✗ ") + Reason;
+
+    /// <summary>A caption for dense grids: the verdict without its reasons ("✓ done, rest kept", "✗ not done", "✗ rest changed").</summary>
+    public string ShortCaption => Success ? "✓ done, rest kept"
+        : !EditHappened && !RestKept ? "✗ not done, rest changed"
+        : !EditHappened ? "✗ not done" : "✗ done, rest changed";
 }
 
 /// <summary>
