@@ -28,7 +28,7 @@ public sealed class HeldOutWorld
     /// Writes <paramref name="count"/> scenes of <paramref name="seed"/> to <paramref name="folder"/> (kept when already there)
     /// and regenerates their edits for the judge (sample i depends only on (seed, i)).
     /// </summary>
-    public static HeldOutWorld Create(string folder, int count, int seed, int resolution = 64)
+    public static HeldOutWorld Write(string folder, int count, int seed, int resolution = 64)
     {
         var dataset = File.Exists(Path.Combine(folder, EditDataset.RecordsFile)) && SameStamp(folder, count, seed)
             ? new EditDataset(folder)
@@ -46,7 +46,7 @@ public sealed class HeldOutWorld
     }
 
     /// <summary>Scores any image function (a model, or a reference such as the identity) and keeps its outputs.</summary>
-    public (DemoRow Row, Tensor Outputs) Score(string name, Func<EditBatch, Tensor> output, int batchSize = 16)
+    public (DemoRow Row, Tensor Outputs) Row(string name, Func<EditBatch, Tensor> output, int batchSize = 16)
     {
         using var _ = no_grad();
         var scores = new List<EditScore>();
@@ -69,9 +69,9 @@ public sealed class HeldOutWorld
     /// Scores an editor (null: the identity, output = input) sampling with <paramref name="options"/>; batch k's
     /// seed is offset by its first index, as <see cref="EditScores.Run"/> does.
     /// </summary>
-    public (DemoRow Row, Tensor Outputs) Score(string name, InstructPix2PixPipeline? pipeline, EditOptions options, int batchSize = 16)
+    public (DemoRow Row, Tensor Outputs) Row(string name, InstructPix2PixPipeline? pipeline, EditOptions options, int batchSize = 16)
     {
-        if (pipeline is null) return Score(name, b => b.Inputs.clone(), batchSize);
+        if (pipeline is null) return Row(name, b => b.Inputs.clone(), batchSize);
         using var _ = no_grad();
         var (scores, edited) = EditScores.Run(pipeline, Batches, options, batchSize);
         var outputs = edited.cpu();

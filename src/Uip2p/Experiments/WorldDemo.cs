@@ -57,7 +57,7 @@ public sealed class WorldDemo(DemoOptions options, string output)
         Log?.Invoke($"generating {Options.TrainRecords} training and {Options.HeldOutRecords} held-out world edits");
         WorldDataset.Write(Path.Combine(data, "train"), Options.TrainRecords, Options.Seed + 1);
         var components = EditingComponents.Load(Options.Components);
-        var held = HeldOutWorld.Create(Path.Combine(data, "heldout"), Options.HeldOutRecords, Options.Seed + 1001, components.Vae.Config.SampleSize);
+        var held = HeldOutWorld.Write(Path.Combine(data, "heldout"), Options.HeldOutRecords, Options.Seed + 1001, components.Vae.Config.SampleSize);
 
         var results = new Dictionary<string, TrainResult>();
         foreach (var (name, method, steps) in new[] { ("supervised", TrainMethod.Supervised, Options.SupervisedSteps), ("uip2p", TrainMethod.Cec, Options.CecSteps) })
@@ -85,9 +85,9 @@ public sealed class WorldDemo(DemoOptions options, string output)
         var rows = new List<DemoRow>();
         void Add((DemoRow Row, Tensor Outputs) scored) { rows.Add(scored.Row); edits[scored.Row.Model] = scored.Outputs; }
         // References: doing nothing, and the ground truth through the VAE (what any latent editor can at best show).
-        Add(held.Score("identity", null, Options.Edit));
-        foreach (var (name, make) in models) Add(held.Score(name, make(), Options.Edit));
-        Add(held.Score(VaeReference, b =>
+        Add(held.Row("identity", null, Options.Edit));
+        foreach (var (name, make) in models) Add(held.Row(name, make(), Options.Edit));
+        Add(held.Row(VaeReference, b =>
         {
             using var posterior = components.Vae.Encode(b.CleanEditedImages! * 2 - 1);
             return (components.Vae.Decode(posterior.Mode()) / 2 + 0.5).clamp(0, 1);

@@ -1,0 +1,171 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Uip2p.Notebooks;
+
+namespace Uip2p.Tests.Notebooks;
+
+/// <summary>
+/// Runs every notebook of the repository once, in the real dotnet-interactive kernel with the short CI parameters
+/// (UIP2P_CI=1), keeping the executed copies where users find them (artifacts/notebooks/NAME.ipynb).
+/// </summary>
+public sealed class RepositoryNotebooks
+{
+    public RepositoryNotebooks()
+    {
+        _ = TestPaths.CliDll;
+        var executor = new NotebookExecutor { CellTimeout = TimeSpan.FromMinutes(10) };
+        executor.Environment["UIP2P_CI"] = "1";
+        Results = executor.RunAll([Path.Combine(TestPaths.Repo, "notebooks")]);
+    }
+
+    public IReadOnlyList<NotebookResult> Results { get; }
+
+    /// <summary>The executed copy of one notebook, asserting it ran green.</summary>
+    public Executed Get(string name)
+    {
+        var result = Results.Single(r => Path.GetFileName(r.Notebook) == name);
+        Assert.True(result.Succeeded, result.ToString());
+        return new Executed(result.ExecutedCopy);
+    }
+}
+
+/// <summary>One executed notebook's cells and outputs.</summary>
+public sealed class Executed(string path)
+{
+    public string Path { get; } = path;
+    readonly JsonElement _root = JsonDocument.Parse(File.ReadAllText(path)).RootElement;
+
+    public IEnumerable<JsonElement> CodeCells => _root.GetProperty("cells").EnumerateArray().Where(c => c.GetProperty("cell_type").GetString() == "code");
+
+    public IEnumerable<JsonElement> Outputs => CodeCells.SelectMany(c => c.GetProperty("outputs").EnumerateArray());
+
+    /// <summary>The code cell whose source contains <paramref name="text"/>.</summary>
+    public JsonElement Cell(string text) => CodeCells.Single(c => Source(c).Contains(text, StringComparison.Ordinal));
+
+    /// <summary>The code cell whose whole source is <paramref name="text"/>.</summary>
+    public JsonElement CellExactly(string text) => CodeCells.Single(c => Source(c).Trim() == text);
+
+    public static string Source(JsonElement cell) => Join(cell.GetProperty("source"));
+
+    public static string Join(JsonElement value) =>
+        value.ValueKind == JsonValueKind.Array ? string.Concat(value.EnumerateArray().Select(v => v.GetString())) : value.GetString() ?? "";
+
+    /// <summary>The PNG images a cell shows (decoded from its image/png outputs).</summary>
+    public static List<(int Width, int Height)> Images(JsonElement cell) => cell.GetProperty("outputs").EnumerateArray()
+        .Where(o => o.TryGetProperty("data", out var d) && d.TryGetProperty("image/png", out _))
+        .Select(o =>
+        {
+            var png = Convert.FromBase64String(Join(o.GetProperty("data").GetProperty("image/png")).Trim());
+            Assert.True(png.Length > 24 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', "an image/png output is not a PNG");
+            return ((int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(png.AsSpan(16)), (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(png.AsSpan(20)));
+        }).ToList();
+
+    /// <summary>The rows of the first HTML table a cell shows, as cell texts (the header row first).</summary>
+    public static List<string[]> Table(JsonElement cell)
+    {
+        string html = cell.GetProperty("outputs").EnumerateArray()
+            .Where(o => o.TryGetProperty("data", out var d) && d.TryGetProperty("text/html", out _))
+            .Select(o => Join(o.GetProperty("data").GetProperty("text/html"))).FirstOrDefault(h => h.Contains("<table>")) ?? "";
+        Assert.False(html.Length == 0, "the cell shows no table");
+        return Regex.Matches(html, "<tr>(.*?)</tr>", RegexOptions.Singleline)
+            .Select(m => Regex.Matches(m.Groups[1].Value, "<t[hd]>(.*?)</t[hd]>", RegexOptions.Singleline).Select(c => System.Net.WebUtility.HtmlDecode(c.Groups[1].Value)).ToArray())
+            .ToList();
+    }
+}
+
+[CollectionDefinition("notebooks")]
+public sealed class NotebookCollection : ICollectionFixture<RepositoryNotebooks>;
+
+[Collection("notebooks")]
+public class RepositoryNotebookTests(RepositoryNotebooks notebooks)
+{
+    static readonly string[] Expected = ["00-setup.ipynb", "01-cec-training.ipynb", "02-attention-maps.ipynb", "03-ablations.ipynb", "04-qualitative-comparisons.ipynb"];
+
+    [Fact]
+    public void Every_notebook_runs_green_and_keeps_its_executed_copy_in_artifacts()
+    {
+        Assert.Equal(Expected, notebooks.Results.Select(r => Path.GetFileName(r.Notebook)).Order(StringComparer.Ordinal));
+        foreach (var r in notebooks.Results)
+        {
+            Assert.True(r.Succeeded, r.ToString());
+            Assert.Equal(Path.Combine(TestPaths.Repo, "artifacts", "notebooks", Path.GetFileName(r.Notebook)), r.ExecutedCopy);
+            var nb = new Executed(r.ExecutedCopy);
+            Assert.All(nb.CodeCells, c => Assert.Equal(JsonValueKind.Number, c.GetProperty("execution_count").ValueKind));
+            Assert.All(nb.CodeCells, c => Assert.True(c.GetProperty("outputs").GetArrayLength() > 0, "a code cell shows nothing: " + Executed.Source(c)[..Math.Min(80, Executed.Source(c).Length)]));
+        }
+    }
+
+    [Fact]
+    public void Images_are_image_png_outputs_not_html()
+    {
+        foreach (var r in notebooks.Results)
+        {
+            var nb = new Executed(r.ExecutedCopy);
+            Assert.Contains(nb.CodeCells, c => Executed.Images(c).Count > 0);
+            Assert.DoesNotContain("data:image/png;base64,", File.ReadAllText(r.ExecutedCopy));
+        }
+    }
+
+    [Fact]
+    public void Setup_shows_versions_images_and_the_papers_numbers_labelled_as_the_papers()
+    {
+        var nb = notebooks.Get("00-setup.ipynb");
+        string text = File.ReadAllText(nb.Path);
+        Assert.Contains("0.107.0", text);
+        Assert.Contains("runtimes/linux-x64/native", text);
+        var table = Executed.Table(nb.Cell("new DataFrame(methods"));
+        Assert.Equal(["L1", "L2", "CLIP-I", "DINO", "CLIP-T"], table[0][1..]);
+        Assert.All(table.Skip(1), row => Assert.Contains("as reported", row[0]));
+    }
+
+    [Fact]
+    public void Cec_training_saves_the_charts_final_state_and_recomputes_the_steps_losses()
+    {
+        var nb = notebooks.Get("01-cec-training.ipynb");
+        var training = nb.Cell("var chart = display(Chart());");
+        var live = training.GetProperty("outputs").EnumerateArray().First(o => o.TryGetProperty("data", out var d) && d.TryGetProperty("image/png", out _));
+        Assert.True(live.GetProperty("metadata").GetProperty("uip2p").GetProperty("updates").GetInt32() >= 3, "the live chart kept its first, empty state");
+
+        var table = Executed.Table(nb.Cell("from_clamped_images"));
+        Assert.Equal(["term", "step", "recomputed", "from_clamped_images"], table[0]);
+        Assert.Equal(5, table.Count);
+        foreach (var row in table.Skip(1))
+        {
+            double step = double.Parse(row[1], System.Globalization.CultureInfo.InvariantCulture), again = double.Parse(row[2], System.Globalization.CultureInfo.InvariantCulture);
+            // The table shows 4 significant digits: the step's value and its recomputation agree to that.
+            Assert.True(Math.Abs(step - again) <= 1e-3 * Math.Max(1, Math.Abs(step)), $"{row[0]}: step {step} vs recomputed {again}");
+        }
+        var scores = Executed.Table(nb.Cell("HeldOutWorld.Table("));
+        Assert.Equal(["identity", "paper λ", "yours"], scores.Skip(1).Select(r => r[0]));
+        Assert.NotEmpty(Executed.Images(nb.Cell("ChartStyle.Panels(")));
+    }
+
+    [Fact]
+    public void Attention_maps_show_tokens_layers_steps_and_both_cycle_passes()
+    {
+        var nb = notebooks.Get("02-attention-maps.ipynb");
+        var tokens = Executed.Images(nb.Cell("var tokens = AttentionFigures.Tokens(world);"));
+        Assert.Single(tokens);
+        Assert.True(tokens[0].Width > 8 * 192, $"the per-token figure is {tokens[0].Width} px wide: fewer maps than tokens, or not upsampled");
+        Assert.NotEmpty(Executed.Images(nb.Cell("var layers = AttentionFigures.Layers(")));
+        Assert.NotEmpty(Executed.Images(nb.Cell("AttentionFigures.Steps(")));
+        var shares = Executed.Table(nb.Cell("world.TokenShares("));
+        double total = shares.Skip(1).Sum(r => double.Parse(r[2], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.InRange(total, 0.0, 1.0 + 1e-3);
+        var cycle = Executed.Table(nb.Cell("AttentionFigures.CycleTable("));
+        Assert.Equal(["layer", "untrained start", "UIP2P"], cycle[0]);
+        Assert.Equal(8, cycle.Count - 1); // the world UNet's 7 cross-attention layers and their sum
+    }
+
+    [Fact]
+    public void Qualitative_comparisons_judge_every_method_on_every_edit_kind()
+    {
+        var nb = notebooks.Get("04-qualitative-comparisons.ipynb");
+        var table = Executed.Table(nb.CellExactly("table"));
+        Assert.Equal(["method", "colour", "size", "add", "remove", "move", "background", "grayscale", "success rate"], table[0]);
+        Assert.Equal(5, table.Count - 1);
+        Assert.Equal("identity (input)", table[1][0]);
+        Assert.NotEmpty(Executed.Images(nb.Cell("var turns = Comparisons.Sessions(")));
+        Assert.NotEmpty(Executed.Images(nb.Cell("Comparisons.Photos(")));
+    }
+}
