@@ -13,6 +13,8 @@ public static class ChartStyle
         if (Fonts.FilePath is { } path)
         {
             ScottPlot.Fonts.AddFontFile("Uip2p Sans", path);
+            // Bold text (titles, axis labels) in the same family: the bold file, else the regular one.
+            ScottPlot.Fonts.AddFontFile("Uip2p Sans", Fonts.BoldFilePath ?? path, bold: true, italic: false);
             ScottPlot.Fonts.Default = "Uip2p Sans";
         }
         return true;
