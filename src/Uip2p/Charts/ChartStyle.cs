@@ -5,6 +5,7 @@ namespace Uip2p.Charts;
 /// <summary>
 /// ScottPlot 5 set-up shared by notebooks, reports and the CLI: the figure font is registered by file
 /// (Skia finds no system font on its own, see <see cref="Fonts"/>), and PNG/SVG export is atomic.
+/// Figures for papers (PNG at a dpi, SVG with outlined text, PDF) go through <see cref="Figure.Export(ScottPlot.Plot, string, FigureSize, FigureFormat[])"/>.
 /// </summary>
 public static class ChartStyle
 {

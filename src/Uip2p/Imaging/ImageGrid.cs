@@ -7,7 +7,7 @@ namespace Uip2p.Imaging;
 /// A figure: images in a grid with optional column headers, row headers and per-cell captions.
 /// Small images are enlarged with nearest-neighbour sampling (pixels stay visible) to at least
 /// <see cref="MinCellSize"/>. Render with <see cref="ToPng"/> or <see cref="Save"/>; notebooks show it inline;
-/// a scaled canvas draws it at any size.
+/// <see cref="Charts.Figure"/> exports it at a printed size as PNG, SVG and PDF.
 /// </summary>
 public sealed class ImageGrid
 {
@@ -88,7 +88,7 @@ public sealed class ImageGrid
 
     /// <summary>
     /// Draws the figure from (0, 0) to <see cref="Size"/> in the canvas's units. A scaled canvas draws it at
-    /// another size with sharp text and vector text on PDF/SVG canvases;
+    /// another size with sharp text and vector text on PDF/SVG canvases (<see cref="Charts.Figure"/> does);
     /// images are enlarged here by their whole factor, so viewers' smoothing of embedded images stays small.
     /// </summary>
     public void Draw(SKCanvas canvas)
