@@ -10,7 +10,7 @@ static class DemoCommand
 {
     public static Command Create()
     {
-        var output = new Option<string>("--out") { Description = "Report folder (edits.png, loss_*.png/svg, scores.csv, summary.md, runs/, data/).", DefaultValueFactory = _ => "demo-report" };
+        var output = new Option<string>("--out") { Description = "Report folder (edits.png/svg/pdf, loss_*.png/svg/pdf, scores.csv, summary.md, runs/, data/).", DefaultValueFactory = _ => "demo-report" };
         var components = new Option<string?>("--components") { Description = "Pretrained world components (default: data/world of this repository)." };
         var cecSteps = new Option<int?>("--cec-steps") { Description = "UIP2P (CEC) training steps (default 400)." };
         var supervisedSteps = new Option<int?>("--supervised-steps") { Description = "Supervised IP2P training steps (default 800)." };
@@ -51,7 +51,7 @@ static class DemoCommand
                 table.AddRow(Markup.Escape(m.Model), m.Success.Percent(), m.EditHappened.Percent(), m.RestKept.Percent(), m.L1InMask.ToString("F3"), m.L1OutsideMask.ToString("F3"));
             table.Caption($"{report.Models.FirstOrDefault()?.Count} held-out edits; mean ± standard error; L2, whole-image scores and success per edit kind in summary.md");
             AnsiConsole.Write(table);
-            AnsiConsole.MarkupLine($"report in {report.Elapsed.TotalMinutes:F1} min → [green]{Markup.Escape(Path.GetFullPath(folder))}[/] (edits.png, loss_uip2p.png/svg, loss_supervised.png/svg, scores.csv, scores_per_edit.csv, summary.md)");
+            AnsiConsole.MarkupLine($"report in {report.Elapsed.TotalMinutes:F1} min → [green]{Markup.Escape(Path.GetFullPath(folder))}[/] (edits.png/svg/pdf, loss_uip2p.png/svg/pdf, loss_supervised.png/svg/pdf, scores.csv, scores_per_edit.csv, summary.md)");
             return 0;
         });
         return command;

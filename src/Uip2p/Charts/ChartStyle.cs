@@ -5,6 +5,7 @@ namespace Uip2p.Charts;
 /// <summary>
 /// ScottPlot 5 set-up shared by notebooks, reports and the CLI: the figure font is registered by file
 /// (Skia finds no system font on its own, see <see cref="Fonts"/>), and PNG/SVG export is atomic.
+/// Figures for papers (PNG at a dpi, SVG with outlined text, PDF) go through <see cref="Figure.Export(ScottPlot.Plot, string, FigureSize, FigureFormat[])"/>.
 /// </summary>
 public static class ChartStyle
 {
@@ -13,6 +14,8 @@ public static class ChartStyle
         if (Fonts.FilePath is { } path)
         {
             ScottPlot.Fonts.AddFontFile("Uip2p Sans", path);
+            // Bold text (titles, axis labels) in the same family: the bold file, else the regular one.
+            ScottPlot.Fonts.AddFontFile("Uip2p Sans", Fonts.BoldFilePath ?? path, bold: true, italic: false);
             ScottPlot.Fonts.Default = "Uip2p Sans";
         }
         return true;

@@ -96,7 +96,7 @@ public sealed class WorldDemo(DemoOptions options, string output)
         var report = new DemoReport(output, rows, clock.Elapsed);
         WriteCsv(Path.Combine(output, "scores.csv"), rows);
         WritePerEditCsv(Path.Combine(output, "scores_per_edit.csv"), rows);
-        WriteGrid(Path.Combine(output, "edits.png"), held.Batches, edits, rows);
+        WriteGrid(Path.Combine(output, "edits"), held.Batches, edits, rows);
         WriteCurves(output, results);
         AtomicFile.WriteAllText(Path.Combine(output, "summary.md"), report.ToMarkdown());
         return report with { Elapsed = clock.Elapsed };
@@ -134,7 +134,8 @@ public sealed class WorldDemo(DemoOptions options, string output)
 
     static string F(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
 
-    void WriteGrid(string path, EditBatches held, IReadOnlyDictionary<string, Tensor> edits, IReadOnlyList<DemoRow> rows)
+    /// <summary>The edits grid as <paramref name="stem"/>.png/.svg/.pdf, at the full text width of a paper.</summary>
+    void WriteGrid(string stem, EditBatches held, IReadOnlyDictionary<string, Tensor> edits, IReadOnlyList<DemoRow> rows)
     {
         var records = held.Records.Take(Options.GridRows).ToList();
         using var batch = held.Of(records);
@@ -151,7 +152,7 @@ public sealed class WorldDemo(DemoOptions options, string output)
             foreach (string c in columns) grid.Add(edits[c][i], Verdict(c, i));
             grid.Add(batch.CleanEditedImages![i]);
         }
-        grid.Save(path);
+        Figure.Export(grid, stem, FigureSize.TwoColumn);
     }
 
     static void WriteCurves(string output, IReadOnlyDictionary<string, TrainResult> results)
@@ -184,8 +185,8 @@ public sealed class WorldDemo(DemoOptions options, string output)
             plot.XLabel("step");
             plot.YLabel("loss (moving average of 10 steps)");
             plot.ShowLegend();
-            ChartStyle.Save(plot, Path.Combine(output, name + ".png"));
-            ChartStyle.Save(plot, Path.Combine(output, name + ".svg"));
+            // Two-column width: five terms and their legend need it (and it is the old 640-px layout).
+            Figure.Export(plot, Path.Combine(output, name), FigureSize.TwoColumn);
         }
     }
 

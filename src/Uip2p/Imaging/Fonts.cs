@@ -24,11 +24,32 @@ public static class Fonts
     /// <summary>The typeface for figure text.</summary>
     public static SKTypeface Typeface => Loaded.Value.Typeface;
 
+    /// <summary>The bold face of <see cref="Typeface"/> (from <see cref="BoldFilePath"/>; the regular face without one).</summary>
+    public static SKTypeface BoldTypeface => Bold.Value;
+
+    static readonly Lazy<SKTypeface> Bold = new(() =>
+        BoldFilePath is { } path && SKTypeface.FromFile(path) is { } bold ? bold : Typeface);
+
     /// <summary>The font file (or "system default") the typeface came from.</summary>
     public static string Source => Loaded.Value.Source;
 
     /// <summary>The font file path, when one was found (ScottPlot registers it by path).</summary>
     public static string? FilePath => Loaded.Value.Source.StartsWith('/') || Loaded.Value.Source.Contains(":/") ? Loaded.Value.Source : null;
+
+    /// <summary>
+    /// The bold face of the same family next to <see cref="FilePath"/> (DejaVuSans-Bold.ttf, arialbd.ttf, …), or null.
+    /// Chart titles and axis labels are bold; without a registered bold file ScottPlot falls back to whatever
+    /// family Skia's font manager offers (DejaVu Serif on Debian), so figures mixed two families.
+    /// </summary>
+    public static string? BoldFilePath => BoldPath.Value;
+
+    static readonly Lazy<string?> BoldPath = new(() =>
+    {
+        if (FilePath is not { } regular) return null;
+        string dir = Path.GetDirectoryName(regular) ?? ".", stem = Path.GetFileNameWithoutExtension(regular), ext = Path.GetExtension(regular);
+        return new[] { $"{stem}-Bold{ext}", $"{stem}bd{ext}", $"{stem} Bold{ext}" }
+            .Select(name => Path.Combine(dir, name)).FirstOrDefault(File.Exists);
+    });
 
     static (SKTypeface, string) Load()
     {

@@ -6,7 +6,8 @@ namespace Uip2p.Imaging;
 /// <summary>
 /// A figure: images in a grid with optional column headers, row headers and per-cell captions.
 /// Small images are enlarged with nearest-neighbour sampling (pixels stay visible) to at least
-/// <see cref="MinCellSize"/>. Render with <see cref="ToPng"/> or <see cref="Save"/>; notebooks show it inline.
+/// <see cref="MinCellSize"/>. Render with <see cref="ToPng"/> or <see cref="Save"/>; notebooks show it inline;
+/// <see cref="Charts.Figure"/> exports it at a printed size as PNG, SVG and PDF.
 /// </summary>
 public sealed class ImageGrid
 {
@@ -64,71 +65,77 @@ public sealed class ImageGrid
     /// <summary>Writes the figure as a PNG file, atomically.</summary>
     public void Save(string path) => AtomicFile.WriteAllBytes(path, ToPng());
 
-    /// <summary>Renders the figure.</summary>
+    /// <summary>The figure's size in pixels as <see cref="Render"/> draws it (what one unit of <see cref="Draw"/> is).</summary>
+    public SKSizeI Size
+    {
+        get
+        {
+            using var font = new SKFont(Fonts.Typeface, FontSize);
+            var layout = Measure(font);
+            return new SKSizeI(layout.Width, layout.Height);
+        }
+    }
+
+    /// <summary>Renders the figure at its pixel size.</summary>
     public SKBitmap Render()
     {
-        if (_cells.Count == 0) throw new InvalidOperationException("The grid has no images.");
-        int cols = Columns > 0 ? Columns : _cells.Count;
-        int rows = (_cells.Count + cols - 1) / cols;
+        var size = Size;
+        var bitmap = new SKBitmap(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
+        using var canvas = new SKCanvas(bitmap);
+        Draw(canvas);
+        return bitmap;
+    }
+
+    /// <summary>
+    /// Draws the figure from (0, 0) to <see cref="Size"/> in the canvas's units. A scaled canvas draws it at
+    /// another size with sharp text and vector text on PDF/SVG canvases (<see cref="Charts.Figure"/> does);
+    /// images are enlarged here by their whole factor, so viewers' smoothing of embedded images stays small.
+    /// </summary>
+    public void Draw(SKCanvas canvas)
+    {
+        using var font = new SKFont(Fonts.Typeface, FontSize);
+        var l = Measure(font);
         var images = _cells.Select(c => ImageIO.ToImage(c, Range)).ToList();
         try
         {
-            int maxW = images.Max(i => i.Width), maxH = images.Max(i => i.Height);
-            int scale = Math.Max(1, (int)Math.Ceiling(MinCellSize / (double)Math.Max(maxW, maxH)));
-            int cellW = maxW * scale, cellH = maxH * scale;
-
-            using var font = new SKFont(Fonts.Typeface, FontSize);
-            float lineH = FontSize * 1.3f;
-            var wrapped = _captions.Select(c => c == null ? [] : Wrap(c, font, cellW)).ToList();
-            int captionLines = wrapped.Count == 0 ? 0 : wrapped.Max(w => w.Count);
-            int captionH = (int)Math.Ceiling(captionLines * lineH);
-            int headerH = ColumnHeaders is { Count: > 0 } ? (int)Math.Ceiling(ColumnHeaders.Max(h => Wrap(h, font, cellW).Count) * lineH) + Padding : 0;
-            int titleH = Title != null ? (int)Math.Ceiling(lineH * 1.4) + Padding : 0;
-            int rowHeaderW = RowHeaders is { Count: > 0 } ? (int)Math.Ceiling(RowHeaders.Max(h => font.MeasureText(h))) + 2 * Padding : 0;
-
-            int width = rowHeaderW + cols * (cellW + Padding) + Padding;
-            int height = titleH + headerH + rows * (cellH + captionH + Padding) + Padding;
-            var bitmap = new SKBitmap(width, height, SKColorType.Rgba8888, SKAlphaType.Premul);
-            using var canvas = new SKCanvas(bitmap);
-            canvas.Clear(SKColors.White);
             using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
+            using (var white = new SKPaint { Color = SKColors.White })
+                canvas.DrawRect(0, 0, l.Width, l.Height, white);
             using var pixelPaint = new SKPaint();
             var sampling = new SKSamplingOptions(SKFilterMode.Nearest, SKMipmapMode.None);
 
             if (Title != null)
             {
                 using var titleFont = new SKFont(Fonts.Typeface, FontSize * 1.25f);
-                canvas.DrawText(Title, width / 2f, Padding + FontSize * 1.25f, SKTextAlign.Center, titleFont, ink);
+                canvas.DrawText(Title, l.Width / 2f, Padding + FontSize * 1.25f, SKTextAlign.Center, titleFont, ink);
             }
-            int top = titleH + Padding;
+            int top = l.TitleH + Padding;
             if (ColumnHeaders != null)
-                for (int c = 0; c < Math.Min(cols, ColumnHeaders.Count); c++)
+                for (int c = 0; c < Math.Min(l.Cols, ColumnHeaders.Count); c++)
                 {
-                    float cx = rowHeaderW + Padding + c * (cellW + Padding) + cellW / 2f;
-                    var lines = Wrap(ColumnHeaders[c], font, cellW);
-                    for (int l = 0; l < lines.Count; l++)
-                        canvas.DrawText(lines[l], cx, top + (l + 1) * lineH - FontSize * 0.3f, SKTextAlign.Center, font, ink);
+                    float cx = l.RowHeaderW + Padding + c * (l.CellW + Padding) + l.CellW / 2f;
+                    var lines = Wrap(ColumnHeaders[c], font, l.CellW);
+                    for (int k = 0; k < lines.Count; k++)
+                        canvas.DrawText(lines[k], cx, top + (k + 1) * l.LineH - FontSize * 0.3f, SKTextAlign.Center, font, ink);
                 }
-            top += headerH;
+            top += l.HeaderH;
 
             for (int i = 0; i < images.Count; i++)
             {
-                int r = i / cols, c = i % cols;
-                float x = rowHeaderW + Padding + c * (cellW + Padding);
-                float y = top + r * (cellH + captionH + Padding);
-                using var skImage = ToSkImage(images[i]);
-                var dest = SKRect.Create(x, y, images[i].Width * scale, images[i].Height * scale);
-                canvas.DrawImage(skImage, dest, sampling, pixelPaint);
-                for (int l = 0; l < wrapped[i].Count; l++)
-                    canvas.DrawText(wrapped[i][l], x + cellW / 2f, y + cellH + (l + 1) * lineH - FontSize * 0.2f, SKTextAlign.Center, font, ink);
+                int r = i / l.Cols, c = i % l.Cols;
+                float x = l.RowHeaderW + Padding + c * (l.CellW + Padding);
+                float y = top + r * (l.CellH + l.CaptionH + Padding);
+                using var skImage = ToSkImage(images[i], l.Scale);
+                canvas.DrawImage(skImage, SKRect.Create(x, y, skImage.Width, skImage.Height), sampling, pixelPaint);
+                for (int k = 0; k < l.Captions[i].Count; k++)
+                    canvas.DrawText(l.Captions[i][k], x + l.CellW / 2f, y + l.CellH + (k + 1) * l.LineH - FontSize * 0.2f, SKTextAlign.Center, font, ink);
             }
             if (RowHeaders != null)
-                for (int r = 0; r < Math.Min(rows, RowHeaders.Count); r++)
+                for (int r = 0; r < Math.Min(l.Rows, RowHeaders.Count); r++)
                 {
-                    float y = top + r * (cellH + captionH + Padding) + cellH / 2f + FontSize / 2f;
+                    float y = top + r * (l.CellH + l.CaptionH + Padding) + l.CellH / 2f + FontSize / 2f;
                     canvas.DrawText(RowHeaders[r], Padding, y, SKTextAlign.Left, font, ink);
                 }
-            return bitmap;
         }
         finally
         {
@@ -136,18 +143,49 @@ public sealed class ImageGrid
         }
     }
 
-    static SKImage ToSkImage(SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24> image)
+    /// <summary>Where everything goes, from the images' shapes and the text alone.</summary>
+    sealed record Layout(int Cols, int Rows, int Scale, int CellW, int CellH, float LineH, List<List<string>> Captions,
+        int CaptionH, int HeaderH, int TitleH, int RowHeaderW, int Width, int Height);
+
+    Layout Measure(SKFont font)
     {
-        int w = image.Width, h = image.Height;
+        if (_cells.Count == 0) throw new InvalidOperationException("The grid has no images.");
+        int cols = Columns > 0 ? Columns : _cells.Count;
+        int rows = (_cells.Count + cols - 1) / cols;
+        // Every image form ImageIO accepts ([3,H,W], [1,3,H,W], [1,H,W], [H,W]) ends in H, W.
+        int maxW = _cells.Max(c => (int)c.shape[^1]), maxH = _cells.Max(c => (int)c.shape[^2]);
+        int scale = Math.Max(1, (int)Math.Ceiling(MinCellSize / (double)Math.Max(maxW, maxH)));
+        int cellW = maxW * scale, cellH = maxH * scale;
+
+        float lineH = FontSize * 1.3f;
+        var wrapped = _captions.Select(c => c == null ? [] : Wrap(c, font, cellW)).ToList();
+        int captionLines = wrapped.Count == 0 ? 0 : wrapped.Max(w => w.Count);
+        int captionH = (int)Math.Ceiling(captionLines * lineH);
+        int headerH = ColumnHeaders is { Count: > 0 } ? (int)Math.Ceiling(ColumnHeaders.Max(h => Wrap(h, font, cellW).Count) * lineH) + Padding : 0;
+        int titleH = Title != null ? (int)Math.Ceiling(lineH * 1.4) + Padding : 0;
+        int rowHeaderW = RowHeaders is { Count: > 0 } ? (int)Math.Ceiling(RowHeaders.Max(h => font.MeasureText(h))) + 2 * Padding : 0;
+
+        int width = rowHeaderW + cols * (cellW + Padding) + Padding;
+        int height = titleH + headerH + rows * (cellH + captionH + Padding) + Padding;
+        return new Layout(cols, rows, scale, cellW, cellH, lineH, wrapped, captionH, headerH, titleH, rowHeaderW, width, height);
+    }
+
+    /// <summary>The image enlarged <paramref name="scale"/> times by repeating pixels.</summary>
+    static SKImage ToSkImage(SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24> image, int scale)
+    {
+        int w = image.Width, h = image.Height, sw = w * scale, sh = h * scale;
         var rgb = new SixLabors.ImageSharp.PixelFormats.Rgb24[w * h];
         image.CopyPixelDataTo(rgb);
-        var rgba = new byte[w * h * 4];
-        for (int i = 0; i < rgb.Length; i++)
-        {
-            rgba[4 * i] = rgb[i].R; rgba[4 * i + 1] = rgb[i].G; rgba[4 * i + 2] = rgb[i].B; rgba[4 * i + 3] = 255;
-        }
-        var info = new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Opaque);
-        return SKImage.FromPixelCopy(info, rgba, w * 4);
+        var rgba = new byte[sw * sh * 4];
+        for (int y = 0; y < sh; y++)
+            for (int x = 0; x < sw; x++)
+            {
+                var p = rgb[y / scale * w + x / scale];
+                int o = 4 * (y * sw + x);
+                rgba[o] = p.R; rgba[o + 1] = p.G; rgba[o + 2] = p.B; rgba[o + 3] = 255;
+            }
+        var info = new SKImageInfo(sw, sh, SKColorType.Rgba8888, SKAlphaType.Opaque);
+        return SKImage.FromPixelCopy(info, rgba, sw * 4);
     }
 
     /// <summary>Greedy word wrap to a pixel width.</summary>

@@ -16,7 +16,7 @@ namespace Uip2p.Notebooks;
 /// </code>
 /// It loads TorchSharp's natives from that build folder (the kernel would look next to itself) and
 /// registers inline displays: image tensors and <see cref="ImageGrid"/>s as PNG, DataFrames as HTML
-/// tables, ScottPlot plots as PNG.
+/// tables, ScottPlot plots as PNG, and <see cref="Figure.Preview(ScottPlot.Plot, FigureSize)"/> at its printed width.
 /// </summary>
 public static class Workbench
 {
@@ -78,6 +78,9 @@ public static class Workbench
             return true;
         }, PngMimeType);
         Formatter.SetPreferredMimeTypesFor(typeof(ScottPlot.Plot), PngMimeType);
+
+        Formatter.Register<FigurePreview>((preview, context) => { context.Writer.Write(preview.ToHtml()); return true; }, HtmlFormatter.MimeType);
+        Formatter.SetPreferredMimeTypesFor(typeof(FigurePreview), HtmlFormatter.MimeType);
 
         Formatter.Register<DataFrame>((frame, context) => { context.Writer.Write(Tables.ToHtml(frame)); return true; }, HtmlFormatter.MimeType);
         Formatter.SetPreferredMimeTypesFor(typeof(DataFrame), HtmlFormatter.MimeType);
