@@ -13,12 +13,17 @@ public sealed class RepositoryNotebooks
     public RepositoryNotebooks()
     {
         _ = TestPaths.CliDll;
+        // Figures of earlier runs must not stand in for this run's.
+        if (Directory.Exists(Figures)) Directory.Delete(Figures, recursive: true);
         var executor = new NotebookExecutor { CellTimeout = TimeSpan.FromMinutes(10) };
         executor.Environment["UIP2P_CI"] = "1";
         Results = executor.RunAll([Path.Combine(TestPaths.Repo, "notebooks")]);
     }
 
     public IReadOnlyList<NotebookResult> Results { get; }
+
+    /// <summary>Where the notebooks write their paper figures (one folder per notebook).</summary>
+    public static string Figures => Path.Combine(TestPaths.Repo, "artifacts", "notebooks", "figures");
 
     /// <summary>The executed copy of one notebook, asserting it ran green.</summary>
     public Executed Get(string name)
@@ -103,6 +108,26 @@ public class RepositoryNotebookTests(RepositoryNotebooks notebooks)
             var nb = new Executed(r.ExecutedCopy);
             Assert.Contains(nb.CodeCells, c => Executed.Images(c).Count > 0);
             Assert.DoesNotContain("data:image/png;base64,", File.ReadAllText(r.ExecutedCopy));
+        }
+    }
+
+    [Fact]
+    public void Every_notebook_exports_its_figures_as_png_svg_and_pdf()
+    {
+        foreach (var r in notebooks.Results)
+        {
+            string folder = Path.Combine(RepositoryNotebooks.Figures, Path.GetFileNameWithoutExtension(r.Notebook));
+            Assert.True(Directory.Exists(folder), $"{Path.GetFileName(r.Notebook)} wrote no figures to {folder}");
+            var stems = Directory.GetFiles(folder).Select(Path.GetFileNameWithoutExtension).Distinct().ToList();
+            Assert.NotEmpty(stems);
+            foreach (string? stem in stems)
+            {
+                byte[] png = File.ReadAllBytes(Path.Combine(folder, stem + ".png"));
+                Assert.Equal(300, Uip2p.Imaging.PngDensity.ReadDpi(png) ?? 0, 0.5);
+                Assert.StartsWith("%PDF", System.Text.Encoding.ASCII.GetString(File.ReadAllBytes(Path.Combine(folder, stem + ".pdf")), 0, 4));
+                var svg = System.Xml.Linq.XDocument.Load(Path.Combine(folder, stem + ".svg"));
+                Assert.EndsWith("in", (string?)svg.Root!.Attribute("width"));
+            }
         }
     }
 
