@@ -24,12 +24,8 @@ public sealed record DemoOptions
     public int BatchSize { get; init; } = 8;
     public double LearningRate { get; init; } = 1e-4;
     public int Seed { get; init; } = 0;
-    /// <summary>
-    /// How the held-out scenes are edited: DDIM 20 steps, s_T 7.5, s_I 1.5, starting SDEdit-style from the
-    /// input noised 70 % of the way (the feasibility study found such starts preserved the scene best for
-    /// every model, DESIGN §7).
-    /// </summary>
-    public EditOptions Edit { get; init; } = new() { Steps = 20, Sampler = "ddim", TextGuidance = 7.5, ImageGuidance = 1.5, Seed = 7, Strength = 0.7 };
+    /// <summary>How the held-out scenes are edited (<see cref="HeldOutWorld.DefaultEdit"/>).</summary>
+    public EditOptions Edit { get; init; } = HeldOutWorld.DefaultEdit;
     /// <summary>Rows of the image grid.</summary>
     public int GridRows { get; init; } = 8;
 }
@@ -56,7 +52,7 @@ public sealed class WorldDemo(DemoOptions options, string output)
         string data = Path.Combine(output, "data");
         Log?.Invoke($"generating {Options.TrainRecords} training and {Options.HeldOutRecords} held-out world edits");
         WorldDataset.Write(Path.Combine(data, "train"), Options.TrainRecords, Options.Seed + 1);
-        var heldOut = new EditDataset(WorldDataset.Write(Path.Combine(data, "heldout"), Options.HeldOutRecords, Options.Seed + 1001).Folder);
+        var held = HeldOutWorld.Write(Path.Combine(data, "heldout"), Options.HeldOutRecords, Options.Seed + 1001);
 
         var results = new Dictionary<string, TrainResult>();
         foreach (var (name, method, steps) in new[] { ("supervised", TrainMethod.Supervised, Options.SupervisedSteps), ("uip2p", TrainMethod.Cec, Options.CecSteps) })
@@ -75,9 +71,6 @@ public sealed class WorldDemo(DemoOptions options, string output)
 
         Log?.Invoke($"editing {Options.HeldOutRecords} held-out scenes with each model");
         var components = EditingComponents.Load(Options.Components);
-        var heldBatches = new EditBatches(heldOut, heldOut.ReadAll(), Options.Seed, components.Vae.Config.SampleSize);
-        // The held-out edits' scenes, regenerated from the same seed (sample i depends only on (seed, i)), for the judge.
-        var worldEdits = new WorldGenerator(Options.Seed + 1001).Samples().Take(Options.HeldOutRecords).ToDictionary(s => s.Id, s => s.Edit);
         var models = new (string Name, Func<InstructPix2PixPipeline> Pipeline)[]
         {
             ("untrained start", () => components.Pipeline(components.LoadEditor())),
@@ -89,25 +82,22 @@ public sealed class WorldDemo(DemoOptions options, string output)
         {
             using var _ = no_grad();
             // References: doing nothing, and the ground truth through the VAE (what any latent editor can at best show).
-            (scored["identity"], edits["identity"]) = ScoreEach(heldBatches, b => b.Inputs.clone());
-            (scored[VaeReference], edits[VaeReference]) = ScoreEach(heldBatches, b =>
+            (scored["identity"], edits["identity"]) = held.Score(b => b.Inputs.clone());
+            (scored[VaeReference], edits[VaeReference]) = held.Score(b =>
             {
                 using var posterior = components.Vae.Encode(b.CleanEditedImages! * 2 - 1);
                 return (components.Vae.Decode(posterior.Mode()) / 2 + 0.5).clamp(0, 1);
             });
-            foreach (var (name, make) in models) (scored[name], edits[name]) = EditScores.Run(make(), heldBatches, Options.Edit);
+            foreach (var (name, make) in models) (scored[name], edits[name]) = held.Edit(make(), Options.Edit);
         }
         var rows = new List<DemoRow>();
         foreach (string name in (string[])["identity", .. models.Select(m => m.Name), VaeReference])
-        {
-            var verdicts = heldBatches.Records.Select((r, i) => EditJudge.Judge(worldEdits[r.Id], edits[name][i])).ToList();
-            rows.Add(new DemoRow(name, scored[name], verdicts));
-        }
+            rows.Add(new DemoRow(name, scored[name], held.Judge(edits[name])));
 
         var report = new DemoReport(output, rows, clock.Elapsed);
         WriteCsv(Path.Combine(output, "scores.csv"), rows);
         WritePerEditCsv(Path.Combine(output, "scores_per_edit.csv"), rows);
-        WriteGrid(Path.Combine(output, "edits.png"), heldBatches, edits, rows);
+        WriteGrid(Path.Combine(output, "edits.png"), held.Batches, edits, rows);
         WriteCurves(output, results);
         AtomicFile.WriteAllText(Path.Combine(output, "summary.md"), report.ToMarkdown());
         return report with { Elapsed = clock.Elapsed };
@@ -115,22 +105,6 @@ public sealed class WorldDemo(DemoOptions options, string output)
 
     /// <summary>The reference row's name: the clean ground truth encoded and decoded by the components' VAE.</summary>
     public const string VaeReference = "ground truth via VAE";
-
-    static (List<EditScore>, Tensor) ScoreEach(EditBatches data, Func<EditBatch, Tensor> output, int batchSize = 16)
-    {
-        var scores = new List<EditScore>();
-        var images = new List<Tensor>();
-        for (int i = 0; i < data.Count; i += batchSize)
-        {
-            var records = data.Records.Skip(i).Take(batchSize).ToList();
-            using var batch = data.Of(records);
-            var image = output(batch);
-            scores.AddRange(EditScores.Score(image, batch, records.Select(r => r.EditKind ?? "").ToList()));
-            image.DetachFromDisposeScope();
-            images.Add(image);
-        }
-        return (scores, cat(images, 0));
-    }
 
     static void WriteCsv(string path, IReadOnlyList<DemoRow> rows)
     {

@@ -1,0 +1,80 @@
+using System.Text.Json.Nodes;
+using Uip2p.Data;
+using Uip2p.Evaluation;
+using Uip2p.Pipelines;
+using Uip2p.World;
+using static TorchSharp.torch;
+
+namespace Uip2p.Experiments;
+
+/// <summary>
+/// The held-out world edits that experiments (the demo, ablations) score editors on: a dataset folder generated from a
+/// seed, so every editor sees the same scenes, and each edit's world description, regenerated from that seed (sample i
+/// depends only on (seed, i)), for the judge. Scores are L1/L2 against the clean ground truth in and out of the edit mask
+/// (<see cref="EditScores"/>) and the judge's verdict read from the pixels (<see cref="EditJudge"/>).
+/// </summary>
+public sealed class HeldOutWorld
+{
+    /// <summary>
+    /// How held-out scenes are edited: DDIM 20 steps, s_T 7.5, s_I 1.5, starting SDEdit-style from the input noised 70 %
+    /// of the way (the feasibility study found such starts preserved the scene best for every model, DESIGN §7).
+    /// </summary>
+    public static EditOptions DefaultEdit { get; } = new() { Steps = 20, Sampler = "ddim", TextGuidance = 7.5, ImageGuidance = 1.5, Seed = 7, Strength = 0.7 };
+
+    HeldOutWorld(EditDataset dataset, int seed, int imageSize)
+    {
+        Dataset = dataset;
+        Seed = seed;
+        Batches = new EditBatches(dataset, dataset.ReadAll(), seed, imageSize);
+        Edits = new WorldGenerator(seed, imageSize).Samples().Take(Batches.Count).ToDictionary(s => s.Id, s => s.Edit);
+    }
+
+    public EditDataset Dataset { get; }
+    public int Seed { get; }
+    public EditBatches Batches { get; }
+    /// <summary>Each record's world edit (scene before and after), by record id.</summary>
+    public IReadOnlyDictionary<string, WorldEdit> Edits { get; }
+    public int Count => Batches.Count;
+
+    /// <summary>
+    /// Writes <paramref name="count"/> held-out edits from <paramref name="seed"/> into <paramref name="folder"/>, or opens the
+    /// folder when it already holds exactly those (its dataset.json names the seed, count and size), so reruns reuse it.
+    /// </summary>
+    public static HeldOutWorld Write(string folder, int count, int seed, int imageSize = 64)
+    {
+        if (!Holds(folder, count, seed, imageSize))
+        {
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+            WorldDataset.Write(folder, count, seed, imageSize: imageSize);
+        }
+        return new HeldOutWorld(new EditDataset(folder), seed, imageSize);
+    }
+
+    static bool Holds(string folder, int count, int seed, int imageSize)
+    {
+        string meta = Path.Combine(folder, "dataset.json"), records = Path.Combine(folder, EditDataset.RecordsFile);
+        if (!File.Exists(meta) || !File.Exists(records)) return false;
+        try
+        {
+            var o = JsonNode.Parse(File.ReadAllText(meta));
+            return o?["seed"]?.GetValue<int>() == seed && o["count"]?.GetValue<int>() == count && o["sessions"]?.GetValue<int>() == 0
+                && o["image_size"]?.GetValue<int>() == imageSize && o["bias"] is null;
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Edits every held-out scene with <paramref name="pipeline"/> and scores the edits.</summary>
+    public (List<EditScore> Scores, Tensor Images) Edit(InstructPix2PixPipeline pipeline, EditOptions options, Action<int, int>? progress = null, CancellationToken stop = default) =>
+        EditScores.Run(pipeline, Batches, options, progress: progress, stop: stop);
+
+    /// <summary>Scores a reference that makes its images from each batch (identity: the inputs unchanged).</summary>
+    public (List<EditScore> Scores, Tensor Images) Score(Func<EditBatch, Tensor> output, Action<int, int>? progress = null, CancellationToken stop = default) =>
+        EditScores.Run(Batches, (batch, _) => output(batch), progress: progress, stop: stop);
+
+    /// <summary>The judge's verdict on each image <c>[N,3,H,W]</c> in [0,1], in record order.</summary>
+    public List<EditVerdict> Judge(Tensor images) =>
+        Batches.Records.Select((r, i) => EditJudge.Judge(Edits[r.Id], images[i])).ToList();
+}
