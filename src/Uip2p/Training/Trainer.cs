@@ -225,7 +225,8 @@ public sealed class Trainer
                 $"Resume with the same settings (only {string.Join(", ", ResumableChanges)} may change), or start a new run in another folder.");
     }
 
-    static void Diff(JsonNode? a, JsonNode? b, string prefix, List<string> changed)
+    /// <summary>The dotted keys whose values differ between two configs as JSON (also used to compare ablation plans).</summary>
+    internal static void Diff(JsonNode? a, JsonNode? b, string prefix, List<string> changed)
     {
         if (a is JsonObject oa && b is JsonObject ob)
         {
