@@ -45,22 +45,12 @@ static class TrainCommand
     /// </summary>
     public static TrainResult Run(Trainer trainer, bool resume, string label = "train")
     {
-        TrainResult done = null!;
-        using var stop = new CancellationTokenSource();
-        ConsoleCancelEventHandler onInterrupt = (_, e) =>
-        {
-            if (stop.IsCancellationRequested) return;   // the second Ctrl-C ends the process
-            e.Cancel = true;
-            stop.Cancel();
-            Console.Error.WriteLine("interrupt: finishing the current step and writing a checkpoint (Ctrl-C again stops at once, losing the steps since the last checkpoint)");
-        };
-        Console.CancelKeyPress += onInterrupt;
-        try { done = RunWithProgress(trainer, resume, label, stop.Token); }
-        finally { Console.CancelKeyPress -= onInterrupt; }
-        return done;
+        using var interrupt = new Interruption("interrupt: finishing the current step and writing a checkpoint (Ctrl-C again stops at once, losing the steps since the last checkpoint)");
+        return RunWithProgress(trainer, resume, label, interrupt.Token);
     }
 
-    static TrainResult RunWithProgress(Trainer trainer, bool resume, string label, CancellationToken stop)
+    /// <summary>Runs a trainer under the progress bar; <paramref name="stop"/> checkpoints and returns early (the caller handles Ctrl-C).</summary>
+    public static TrainResult RunWithProgress(Trainer trainer, bool resume, string label, CancellationToken stop)
     {
         TrainResult done = null!;
         AnsiConsole.Progress().AutoClear(false).HideCompleted(false)
