@@ -25,6 +25,7 @@ root.Subcommands.Add(WorldCommand.Create());
 root.Subcommands.Add(PretrainCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
+root.Subcommands.Add(AblateCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(DataCommand.Create());
 // Our handlers turn user errors into one line; System.CommandLine's would print a stack trace or .NET type names.

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using Spectre.Console;
 using Uip2p.Training;
 
@@ -46,30 +45,12 @@ static class TrainCommand
     /// </summary>
     public static TrainResult Run(Trainer trainer, bool resume, string label = "train")
     {
-        TrainResult done = null!;
-        using var stop = new CancellationTokenSource();
-        ConsoleCancelEventHandler onInterrupt = (_, e) =>
-        {
-            if (stop.IsCancellationRequested) return;   // the second Ctrl-C ends the process
-            e.Cancel = true;
-            stop.Cancel();
-            Console.Error.WriteLine("interrupt: finishing the current step and writing a checkpoint (Ctrl-C again stops at once, losing the steps since the last checkpoint)");
-        };
-        Console.CancelKeyPress += onInterrupt;
-        // SIGTERM (kill, a job scheduler's stop) checkpoints too: runs started in the background ignore SIGINT.
-        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-        {
-            if (stop.IsCancellationRequested) return;
-            context.Cancel = true;
-            stop.Cancel();
-            Console.Error.WriteLine("terminate: finishing the current step and writing a checkpoint");
-        });
-        try { done = RunWithProgress(trainer, resume, label, stop.Token); }
-        finally { Console.CancelKeyPress -= onInterrupt; }
-        return done;
+        using var interrupt = new Interruption("interrupt: finishing the current step and writing a checkpoint (Ctrl-C again stops at once, losing the steps since the last checkpoint)");
+        return RunWithProgress(trainer, resume, label, interrupt.Token);
     }
 
-    static TrainResult RunWithProgress(Trainer trainer, bool resume, string label, CancellationToken stop)
+    /// <summary>Runs a trainer under the progress bar; <paramref name="stop"/> checkpoints and returns early (the caller handles Ctrl-C).</summary>
+    public static TrainResult RunWithProgress(Trainer trainer, bool resume, string label, CancellationToken stop)
     {
         TrainResult done = null!;
         AnsiConsole.Progress().AutoClear(false).HideCompleted(false)

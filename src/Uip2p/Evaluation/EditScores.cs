@@ -51,18 +51,31 @@ public static class EditScores
     }
 
     /// <summary>Edits every record of <paramref name="data"/> in batches and scores the results; returns the edits too.</summary>
-    public static (List<EditScore> Scores, Tensor Edited) Run(InstructPix2PixPipeline pipeline, EditBatches data, EditOptions options, int batchSize = 16)
+    /// <remarks>Batch k's edits are seeded with <c>options.Seed + k·batchSize</c>, so a record's edit does not depend on how many come after it.</remarks>
+    public static (List<EditScore> Scores, Tensor Edited) Run(InstructPix2PixPipeline pipeline, EditBatches data, EditOptions options, int batchSize = 16,
+        Action<int, int>? progress = null, CancellationToken stop = default) =>
+        Run(data, (batch, start) => pipeline.Edit(batch.Inputs, batch.Instructions, options with { Seed = options.Seed + start }), batchSize, progress, stop);
+
+    /// <summary>
+    /// Scores what <paramref name="output"/> makes of each batch (it gets the batch and the index of its first record):
+    /// an editor, or a reference such as the input returned unchanged. <paramref name="progress"/> hears (records done, total);
+    /// <paramref name="stop"/> is checked between batches (<see cref="OperationCanceledException"/>).
+    /// </summary>
+    public static (List<EditScore> Scores, Tensor Edited) Run(EditBatches data, Func<EditBatch, int, Tensor> output, int batchSize = 16,
+        Action<int, int>? progress = null, CancellationToken stop = default)
     {
         var scores = new List<EditScore>();
         var edits = new List<Tensor>();
         for (int i = 0; i < data.Count; i += batchSize)
         {
+            stop.ThrowIfCancellationRequested();
             var rows = data.Records.Skip(i).Take(batchSize).ToList();
             using var batch = data.Of(rows);
-            var edited = pipeline.Edit(batch.Inputs, batch.Instructions, options with { Seed = options.Seed + i });
+            var edited = output(batch, i);
             scores.AddRange(Score(edited, batch, rows.Select(r => r.EditKind ?? "").ToList()));
             edited.DetachFromDisposeScope();
             edits.Add(edited);
+            progress?.Invoke(scores.Count, data.Count);
         }
         return (scores, cat(edits, 0));
     }

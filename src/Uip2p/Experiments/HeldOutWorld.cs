@@ -1,4 +1,5 @@
 using Microsoft.Data.Analysis;
+using System.Text.Json.Nodes;
 using Uip2p.Data;
 using Uip2p.Evaluation;
 using Uip2p.Pipelines;
@@ -8,78 +9,96 @@ using static TorchSharp.torch;
 namespace Uip2p.Experiments;
 
 /// <summary>
-/// Held-out world scenes and how the workbench scores an editor on them (the demo, the notebooks and the
-/// ablation runner alike): L1/L2 to the clean ground truth, inside and outside the edit mask, and the judge's
-/// verdict read from each output (<see cref="EditJudge"/>), as one <see cref="DemoRow"/> per editor.
+/// The held-out world edits that experiments (the demo, ablations) score editors on: a dataset folder generated from a
+/// seed, so every editor sees the same scenes, and each edit's world description, regenerated from that seed (sample i
+/// depends only on (seed, i)), for the judge. Scores are L1/L2 against the clean ground truth in and out of the edit mask
+/// (<see cref="EditScores"/>) and the judge's verdict read from the pixels (<see cref="EditJudge"/>).
 /// </summary>
 public sealed class HeldOutWorld
 {
-    HeldOutWorld(EditBatches batches, IReadOnlyDictionary<string, WorldEdit> edits) { Batches = batches; Edits = edits; }
+    /// <summary>
+    /// How held-out scenes are edited: DDIM 20 steps, s_T 7.5, s_I 1.5, starting SDEdit-style from the input noised 70 %
+    /// of the way (the feasibility study found such starts preserved the scene best for every model, DESIGN §7).
+    /// </summary>
+    public static EditOptions DefaultEdit { get; } = new() { Steps = 20, Sampler = "ddim", TextGuidance = 7.5, ImageGuidance = 1.5, Seed = 7, Strength = 0.7 };
 
-    /// <summary>The scenes, as the trainer and evaluators read them.</summary>
+    HeldOutWorld(EditDataset dataset, int seed, int imageSize)
+    {
+        Dataset = dataset;
+        Seed = seed;
+        Batches = new EditBatches(dataset, dataset.ReadAll(), seed, imageSize);
+        Edits = new WorldGenerator(seed, imageSize).Samples().Take(Batches.Count).ToDictionary(s => s.Id, s => s.Edit);
+    }
+
+    public EditDataset Dataset { get; }
+    public int Seed { get; }
     public EditBatches Batches { get; }
-
-    /// <summary>Each record's world edit (what the judge checks), by record id.</summary>
+    /// <summary>Each record's world edit (scene before and after), by record id.</summary>
     public IReadOnlyDictionary<string, WorldEdit> Edits { get; }
-
     public int Count => Batches.Count;
 
     /// <summary>
-    /// Writes <paramref name="count"/> scenes of <paramref name="seed"/> to <paramref name="folder"/> (kept when already there)
-    /// and regenerates their edits for the judge (sample i depends only on (seed, i)).
+    /// Writes <paramref name="count"/> held-out edits from <paramref name="seed"/> into <paramref name="folder"/>, or opens the
+    /// folder when it already holds exactly those (its dataset.json names the seed, count and size), so reruns reuse it.
     /// </summary>
-    public static HeldOutWorld Write(string folder, int count, int seed, int resolution = 64)
+    public static HeldOutWorld Write(string folder, int count, int seed, int imageSize = 64)
     {
-        var dataset = File.Exists(Path.Combine(folder, EditDataset.RecordsFile)) && SameStamp(folder, count, seed)
-            ? new EditDataset(folder)
-            : WorldDataset.Write(folder, count, seed);
-        var edits = new WorldGenerator(seed).Samples().Take(count).ToDictionary(s => s.Id, s => s.Edit);
-        return new HeldOutWorld(new EditBatches(dataset, dataset.ReadAll(), 0, resolution), edits);
-    }
-
-    static bool SameStamp(string folder, int count, int seed)
-    {
-        string stamp = Path.Combine(folder, "dataset.json");
-        if (!File.Exists(stamp)) return false;
-        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(stamp));
-        return doc.RootElement.GetProperty("count").GetInt32() == count && doc.RootElement.GetProperty("seed").GetInt32() == seed;
-    }
-
-    /// <summary>Scores any image function (a model, or a reference such as the identity) and keeps its outputs.</summary>
-    public (DemoRow Row, Tensor Outputs) Row(string name, Func<EditBatch, Tensor> output, int batchSize = 16)
-    {
-        using var _ = no_grad();
-        var scores = new List<EditScore>();
-        var images = new List<Tensor>();
-        for (int i = 0; i < Batches.Count; i += batchSize)
+        if (!Holds(folder, count, seed, imageSize))
         {
-            var records = Batches.Records.Skip(i).Take(batchSize).ToList();
-            using var batch = Batches.Of(records);
-            var image = output(batch).cpu();
-            scores.AddRange(EditScores.Score(image, batch, records.Select(r => r.EditKind ?? "").ToList()));
-            image.DetachFromDisposeScope();
-            images.Add(image);
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+            WorldDataset.Write(folder, count, seed, imageSize: imageSize);
         }
-        var all = cat(images, 0);
-        foreach (var image in images) image.Dispose();
-        return (Judged(name, scores, all), all);
+        return new HeldOutWorld(new EditDataset(folder), seed, imageSize);
     }
+
+    static bool Holds(string folder, int count, int seed, int imageSize)
+    {
+        string meta = Path.Combine(folder, "dataset.json"), records = Path.Combine(folder, EditDataset.RecordsFile);
+        if (!File.Exists(meta) || !File.Exists(records)) return false;
+        try
+        {
+            var o = JsonNode.Parse(File.ReadAllText(meta));
+            return o?["seed"]?.GetValue<int>() == seed && o["count"]?.GetValue<int>() == count && o["sessions"]?.GetValue<int>() == 0
+                && o["image_size"]?.GetValue<int>() == imageSize && o["bias"] is null;
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Edits every held-out scene with <paramref name="pipeline"/> and scores the edits.</summary>
+    public (List<EditScore> Scores, Tensor Images) Edit(InstructPix2PixPipeline pipeline, EditOptions options, Action<int, int>? progress = null, CancellationToken stop = default) =>
+        EditScores.Run(pipeline, Batches, options, progress: progress, stop: stop);
+
+    /// <summary>Scores a reference that makes its images from each batch (identity: the inputs unchanged).</summary>
+    public (List<EditScore> Scores, Tensor Images) Score(Func<EditBatch, Tensor> output, Action<int, int>? progress = null, CancellationToken stop = default) =>
+        EditScores.Run(Batches, (batch, _) => output(batch), progress: progress, stop: stop);
+
+    /// <summary>The judge's verdict on each image <c>[N,3,H,W]</c> in [0,1], in record order.</summary>
+    public List<EditVerdict> Judge(Tensor images) =>
+        Batches.Records.Select((r, i) => EditJudge.Judge(Edits[r.Id], images[i])).ToList();
 
     /// <summary>
-    /// Scores an editor (null: the identity, output = input) sampling with <paramref name="options"/>; batch k's
-    /// seed is offset by its first index, as <see cref="EditScores.Run"/> does.
+    /// A named row of scores and verdicts for an editor (null: the identity, output = input), with its outputs: what the
+    /// demo, the notebooks and the step study tabulate.
     /// </summary>
-    public (DemoRow Row, Tensor Outputs) Row(string name, InstructPix2PixPipeline? pipeline, EditOptions options, int batchSize = 16)
+    public (DemoRow Row, Tensor Outputs) Row(string name, InstructPix2PixPipeline? pipeline, EditOptions options)
     {
-        if (pipeline is null) return Row(name, b => b.Inputs.clone(), batchSize);
         using var _ = no_grad();
-        var (scores, edited) = EditScores.Run(pipeline, Batches, options, batchSize);
-        var outputs = edited.cpu();
-        return (Judged(name, scores, outputs), outputs);
+        var (scores, images) = pipeline is null ? Score(b => b.Inputs.clone()) : Edit(pipeline, options);
+        var outputs = images.cpu();
+        return (new DemoRow(name, scores, Judge(outputs)), outputs);
     }
 
-    DemoRow Judged(string name, List<EditScore> scores, Tensor outputs) =>
-        new(name, scores, Batches.Records.Select((r, i) => EditJudge.Judge(Edits[r.Id], outputs[i])).ToList());
+    /// <summary>A named row for any image function (a reference such as the ground truth through the VAE).</summary>
+    public (DemoRow Row, Tensor Outputs) Row(string name, Func<EditBatch, Tensor> output)
+    {
+        using var _ = no_grad();
+        var (scores, images) = Score(output);
+        var outputs = images.cpu();
+        return (new DemoRow(name, scores, Judge(outputs)), outputs);
+    }
 
     /// <summary>Rows as a table: judge success, edit happened, rest kept, L1 (all / in mask / outside), each mean and standard error.</summary>
     public static DataFrame Table(IEnumerable<DemoRow> rows)

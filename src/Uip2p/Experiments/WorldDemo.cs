@@ -24,12 +24,8 @@ public sealed record DemoOptions
     public int BatchSize { get; init; } = 8;
     public double LearningRate { get; init; } = 1e-4;
     public int Seed { get; init; } = 0;
-    /// <summary>
-    /// How the held-out scenes are edited: DDIM 20 steps, s_T 7.5, s_I 1.5, starting SDEdit-style from the
-    /// input noised 70 % of the way (the feasibility study found such starts preserved the scene best for
-    /// every model, DESIGN §7).
-    /// </summary>
-    public EditOptions Edit { get; init; } = new() { Steps = 20, Sampler = "ddim", TextGuidance = 7.5, ImageGuidance = 1.5, Seed = 7, Strength = 0.7 };
+    /// <summary>How the held-out scenes are edited (<see cref="HeldOutWorld.DefaultEdit"/>).</summary>
+    public EditOptions Edit { get; init; } = HeldOutWorld.DefaultEdit;
     /// <summary>Rows of the image grid.</summary>
     public int GridRows { get; init; } = 8;
 }

@@ -74,8 +74,11 @@ public sealed record TrainConfig
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
-    /// <summary>Reads a config file, applies <c>key=value</c> overrides, resolves paths against the file's folder and validates.</summary>
-    public static TrainConfig Load(string path, IEnumerable<string>? overrides = null)
+    /// <summary>
+    /// Reads a config file, applies <c>key=value</c> overrides, resolves paths against the file's folder and validates.
+    /// <paramref name="option"/> names where the overrides came from in error messages (<c>--set</c>, <c>--vary</c>, …).
+    /// </summary>
+    public static TrainConfig Load(string path, IEnumerable<string>? overrides = null, string option = "--set")
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such config file.", path);
         JsonNode? node;
@@ -89,8 +92,8 @@ public sealed record TrainConfig
         }
         if (node is not JsonObject root) throw new InvalidDataException($"{path}: the config must be a JSON object.");
         JsonSettings.Validate(root, typeof(TrainConfig), path);
-        foreach (string o in overrides ?? []) JsonSettings.Override(root, o, typeof(TrainConfig));
-        JsonSettings.Validate(root, typeof(TrainConfig), (overrides ?? []).Any() ? $"{path} with --set" : path);
+        foreach (string o in overrides ?? []) JsonSettings.Override(root, o, typeof(TrainConfig), option);
+        JsonSettings.Validate(root, typeof(TrainConfig), (overrides ?? []).Any() ? $"{path} with {option}" : path);
         var config = FromJson(root, path);
         string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         string Resolve(string p) => p.Length == 0 ? p : Path.GetFullPath(Path.Combine(folder, p));

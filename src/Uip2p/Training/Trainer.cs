@@ -234,7 +234,8 @@ public sealed class Trainer
         return changed.Where(k => !ResumableChanges.Contains(k)).ToList();
     }
 
-    static void Diff(JsonNode? a, JsonNode? b, string prefix, List<string> changed)
+    /// <summary>The dotted keys whose values differ between two configs as JSON (also used to compare ablation plans).</summary>
+    internal static void Diff(JsonNode? a, JsonNode? b, string prefix, List<string> changed)
     {
         if (a is JsonObject oa && b is JsonObject ob)
         {

@@ -1,0 +1,33 @@
+using Uip2p.Training;
+
+namespace Uip2p.Experiments;
+
+/// <summary>Where a run of an ablation stands, read from its folder.</summary>
+public enum AblationRunState
+{
+    /// <summary>No checkpoint yet: trained from the start.</summary>
+    New,
+    /// <summary>A checkpoint but no exported model: interrupted, resumed from its latest checkpoint.</summary>
+    Interrupted,
+    /// <summary>The final model is exported: kept, never trained again.</summary>
+    Finished,
+}
+
+/// <summary>One (variant, seed) of an ablation: its fully resolved training config and its folder <c>runs/&lt;Slug&gt;/</c>.</summary>
+public sealed record AblationRun(AblationVariant Variant, int Seed, string Slug, TrainConfig Config)
+{
+    public string Folder(string ablation) => Path.Combine(ablation, "runs", Slug);
+
+    /// <summary>The exported editor, complete once its model_index.json (written last) exists.</summary>
+    public string ModelFolder(string ablation) => Path.Combine(Folder(ablation), "model");
+
+    public AblationRunState State(string ablation)
+    {
+        string folder = Folder(ablation);
+        if (File.Exists(Path.Combine(ModelFolder(ablation), "model_index.json"))) return AblationRunState.Finished;
+        return new CheckpointStore(Path.Combine(folder, "checkpoints")).Latest != null ? AblationRunState.Interrupted : AblationRunState.New;
+    }
+
+    /// <summary>"attention=0.5, seed 1".</summary>
+    public string Label => $"{Variant.Name}, seed {Seed}";
+}
