@@ -77,7 +77,10 @@ public sealed class Ablation(AblationPlan plan, string output)
         {
             int eq = v.IndexOf('=');
             string key = eq < 0 ? v : v[..eq], value = eq < 0 ? "" : v[(eq + 1)..];
-            args.AddRange(["--set", Quote(key is "data" or "components" or "validation_data" ? $"{key}={Path_(value)}" : v)]);
+            // Paths in --set are read relative to the config file, as in the file itself.
+            string configDir = Path.GetDirectoryName(Path.GetFullPath(Plan.Config))!;
+            args.AddRange(["--set", Quote(key is "data" or "components" or "validation_data" && value.Length > 0
+                ? $"{key}={Path.GetRelativePath(configDir, Path.GetFullPath(value))}" : v)]);
         }
         var e = Plan.Evaluation;
         var d = new AblationEvalSettings();

@@ -183,6 +183,33 @@ public class RepositoryNotebookTests(RepositoryNotebooks notebooks)
     }
 
     [Fact]
+    public void Ablations_table_has_a_row_per_variant_and_the_cli_reproduces_it()
+    {
+        var nb = notebooks.Get("03-ablations.ipynb");
+        var summary = Executed.Table(nb.Cell("report.Results!.SummaryFrame()"));
+        string[] variants = ["identity", "base", "+L_sim", "+L_attn", "λ_attn 0.25", "λ_attn 1", "pure-noise start", "re-encoded reverse", "t band 0-1000"];
+        Assert.Equal(variants, summary.Skip(1).Select(r => r[0]));
+        Assert.All(summary.Skip(2), r => Assert.Equal("2", r[1]));   // two seeds each
+        Assert.Contains("judge_success_se", summary[0]);
+        var steps = Executed.Table(nb.CellExactly("study"));
+        Assert.Equal(1 + 2 * 3, steps.Count - 1);                    // identity, then 2 editors × 5/20/50 steps
+        Assert.NotEmpty(Executed.Images(nb.Cell("figures.Save(bars")));
+
+        // The command the notebook prints runs the same plan from a terminal: every run is found finished, the table is the same.
+        string command = Executed.Join(nb.Cell("ablation.CommandLine()").GetProperty("outputs")[0].GetProperty("data").GetProperty("text/plain"));
+        Assert.StartsWith("./uip2p ablate --config configs/cec-world.json --out artifacts/ablations-ci/table3 --seeds 2", command);
+        string csv = Path.Combine(TestPaths.Repo, "artifacts", "ablations-ci", "table3", "summary.csv");
+        string before = File.ReadAllText(csv);
+        var psi = new System.Diagnostics.ProcessStartInfo("bash", ["-c", command]) { WorkingDirectory = TestPaths.Repo, RedirectStandardOutput = true, RedirectStandardError = true };
+        using var cli = System.Diagnostics.Process.Start(psi)!;
+        string output = cli.StandardOutput.ReadToEnd() + cli.StandardError.ReadToEnd();
+        cli.WaitForExit();
+        Assert.True(cli.ExitCode == 0, output);
+        Assert.Contains("runs: kept 16, trained 0, resumed 0", output);
+        Assert.Equal(before, File.ReadAllText(csv));
+    }
+
+    [Fact]
     public void Qualitative_comparisons_judge_every_method_on_every_edit_kind()
     {
         var nb = notebooks.Get("04-qualitative-comparisons.ipynb");
