@@ -169,10 +169,10 @@ public class RepositoryNotebookTests(RepositoryNotebooks notebooks)
     public void Attention_maps_show_tokens_layers_steps_and_both_cycle_passes()
     {
         var nb = notebooks.Get("02-attention-maps.ipynb");
-        var tokens = Executed.Images(nb.Cell("var tokens = AttentionFigures.Tokens(world);"));
+        var tokens = Executed.Images(nb.Cell("var tokens = figures.Save(AttentionFigures.Tokens(world)"));
         Assert.Single(tokens);
         Assert.True(tokens[0].Width > 8 * 192, $"the per-token figure is {tokens[0].Width} px wide: fewer maps than tokens, or not upsampled");
-        Assert.NotEmpty(Executed.Images(nb.Cell("var layers = AttentionFigures.Layers(")));
+        Assert.NotEmpty(Executed.Images(nb.Cell("var layers = figures.Save(AttentionFigures.Layers(")));
         Assert.NotEmpty(Executed.Images(nb.Cell("AttentionFigures.Steps(")));
         var shares = Executed.Table(nb.Cell("world.TokenShares("));
         double total = shares.Skip(1).Sum(r => double.Parse(r[2], System.Globalization.CultureInfo.InvariantCulture));
