@@ -123,6 +123,9 @@ public sealed class Ablation(AblationPlan plan, string output)
     {
         var clock = Stopwatch.StartNew();
         var (runs, settings) = Prepare();
+        // Every tensor made here without a scope of its own (the regenerated held-out scenes, the CLIP model) is freed on
+        // return, never by a finalizer racing a native call: notebooks have no scope around a cell (README "Test-host crashes").
+        using var tensors = TorchSharp.torch.NewDisposeScope();
         var actions = new Dictionary<string, AblationAction>();
         int evaluated = 0;
         string current = "the identity reference";
