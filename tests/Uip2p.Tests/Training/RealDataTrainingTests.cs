@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Uip2p.Data;
 using Uip2p.Tests.Cli;
 
 namespace Uip2p.Tests.Training;
@@ -165,5 +166,27 @@ public class RealDataTrainingTests
         Assert.Contains("error: 'resolution' 50 is not a multiple of 4, the downsampling factor of", output);
         Assert.Contains("use 48 or 52", output);
         Assert.False(Directory.Exists(dir.File("runs/b")));
+    }
+
+    [Fact]
+    public void Photos_of_any_size_batch_as_centre_crops_at_the_resolution_with_or_without_the_image_cache()
+    {
+        var dataset = new EditDataset(Data);
+        var records = dataset.ReadAll();
+        var cached = new EditBatches(dataset, records, seed: 0, resolution: 48);
+        var uncached = new EditBatches(dataset, records, seed: 0, resolution: 48) { CacheBytes = 0 };
+        using var a = cached.Of(records);
+        using var again = cached.Of(records);
+        using var b = uncached.Of(records);
+        Assert.Equal(new long[] { Sessions, 3, 48, 48 }, a.Inputs.shape);
+        Assert.Equal(new long[] { Sessions, 3, 48, 48 }, a.EditedImages!.shape);
+        Assert.Null(a.Masks);
+        Assert.True(a.Inputs.equal(b.Inputs).all().item<bool>() && a.Inputs.equal(again.Inputs).all().item<bool>());
+        Assert.True(a.EditedImages.equal(b.EditedImages!).all().item<bool>());
+        // The greyscale photograph comes in as three equal channels.
+        int grey = records.FindIndex(r => r.Id == "ip2p-101999-7");
+        Assert.True(grey >= 0);
+        var g = a.Inputs[grey];
+        Assert.True((g[0] - g[1]).abs().max().item<float>() < 1e-6f && (g[1] - g[2]).abs().max().item<float>() < 1e-6f);
     }
 }
