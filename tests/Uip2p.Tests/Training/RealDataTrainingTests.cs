@@ -189,4 +189,25 @@ public class RealDataTrainingTests
         var g = a.Inputs[grey];
         Assert.True((g[0] - g[1]).abs().max().item<float>() < 1e-6f && (g[1] - g[2]).abs().max().item<float>() < 1e-6f);
     }
+
+    [Theory]
+    [InlineData("cec-sd15.json", "L_CEC")]
+    [InlineData("supervised-sd15.json", "L_DDPM")]
+    public void The_sd15_example_configs_run_as_written_with_tiny_stand_ins_for_their_folders(string name, string validation)
+    {
+        string path = Path.Combine(TestPaths.Repo, "configs", name);
+        var config = Uip2p.Training.TrainConfig.Load(path);
+        Assert.Equal(256, config.Resolution);
+        Assert.Equal(Path.GetFullPath(Path.Combine(TestPaths.Repo, "models", "instruct-pix2pix")), config.Components);
+        using var dir = new TempDir();
+        string[] standIns =
+        [
+            "--set", $"components={Path.Combine(Root.Value, "model")}", "--set", $"data={Data}", "--set", "resolution=32",
+            "--set", "steps=1", "--set", "batch_size=2", "--set", "gradient_accumulation=2", "--set", "validation_batches=1", "--set", "sample_steps=1",
+        ];
+        if (config.Clip != null) standIns = [.. standIns, "--set", $"clip={RealSample.Clip}", "--set", $"clip_tokenizer={RealSample.ClipTokenizer}"];
+        var (_, output) = Ok(CliTests.Run(["train", "--config", path, "--out", dir.File("run"), "--threads", "1", .. standIns]));
+        Assert.Contains($"best validation {validation}", output);
+        Assert.True(File.Exists(dir.File("run/model/model_index.json")));
+    }
 }
