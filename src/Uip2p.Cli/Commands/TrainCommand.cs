@@ -33,7 +33,7 @@ static class TrainCommand
                 return 130;
             }
             AnsiConsole.MarkupLine($"done in {done.Elapsed.TotalMinutes:F1} min; model → [green]{Markup.Escape(done.ModelFolder)}[/]" +
-                (done.BestValidation is { } b ? $"; best validation L_CEC {b:F4} ({Markup.Escape(done.BestCheckpoint ?? "")})" : ""));
+                (done.BestValidation is { } b ? $"; best validation {done.ValidationLoss} {b:F4} ({Markup.Escape(done.BestCheckpoint ?? "")})" : ""));
             return 0;
         });
         return command;

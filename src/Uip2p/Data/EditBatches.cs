@@ -31,7 +31,9 @@ public sealed record EditBatch(
 /// Batches of a dataset's records in a seeded order: epoch e visits the records in a permutation drawn from
 /// (seed, e), and batch k of size b holds stream positions k·b … k·b+b−1. The data position is thus one
 /// number (the next stream position) and a resumed run sees exactly the batches it would have seen.
-/// Images are read once and kept (resized to <see cref="Resolution"/> when they differ).
+/// Images are centre-cropped to a square and resized to <see cref="Resolution"/> when they differ (photographs of
+/// any size and aspect), and kept in memory up to <see cref="CacheBytes"/>; beyond it they are read again each time,
+/// so an imported dataset of any size fits (a 256-px image is 0.79 MB as float32).
 /// </summary>
 public sealed class EditBatches
 {
@@ -50,6 +52,11 @@ public sealed class EditBatches
 
     public int Seed { get; }
     public int Resolution { get; }
+
+    /// <summary>Most memory the decoded images may keep (default 2 GB: the world's data all of it, ~2,700 images at 256 px).</summary>
+    public long CacheBytes { get; init; } = 2L << 30;
+
+    long _cached;
     public int Count => _records.Count;
     public IReadOnlyList<EditRecord> Records => _records;
 
@@ -92,14 +99,18 @@ public sealed class EditBatches
 
     Tensor Image(string relative)
     {
-        if (!_images.TryGetValue(relative, out var image))
+        if (_images.TryGetValue(relative, out var cached)) return cached;
+        var image = _dataset.LoadImage(relative);
+        if (image.shape[2] != Resolution || image.shape[3] != Resolution)
         {
-            image = _dataset.LoadImage(relative);
-            if (image.shape[2] != Resolution || image.shape[3] != Resolution)
-                image = ImageOps.Resize(ImageOps.CenterCrop(image, (int)Math.Min(image.shape[2], image.shape[3]), (int)Math.Min(image.shape[2], image.shape[3])), Resolution, Resolution);
-            image.DetachFromDisposeScope();
-            _images[relative] = image;
+            int side = (int)Math.Min(image.shape[2], image.shape[3]);
+            image = ImageOps.Resize(ImageOps.CenterCrop(image, side, side), Resolution, Resolution);
         }
+        long bytes = image.NumberOfElements * image.ElementSize;
+        if (_cached + bytes > CacheBytes) return image;   // left to the caller's dispose scope
+        image.DetachFromDisposeScope();
+        _images[relative] = image;
+        _cached += bytes;
         return image;
     }
 }

@@ -5,7 +5,8 @@ namespace Uip2p.Evaluation;
 /// <summary>
 /// Our dataset format (<c>records.jsonl</c>) as MagicBrush sessions: records grouped by <c>session</c> (a record
 /// without one is a one-turn session named by its id), turns by <c>turn</c> (numbered from 0 or 1; a record without one is turn 1); each turn's input is
-/// its <c>input_image</c>, its ground truth the clean one when present. Global captions are the records'
+/// its <c>input_image</c>, its ground truth the clean one when present (a record without any, as CEC data is, is
+/// edited and scored by the metrics that need none). Global captions are the records'
 /// <c>input_caption</c> / <c>edited_caption</c>; there are no local captions. The generated side is MagicBrush's
 /// generated layout, so both formats are scored by the same pairing.
 /// </summary>
@@ -24,8 +25,6 @@ public static class DatasetLayout
             string session = r.Session ?? r.Id;
             if (session.IndexOfAny(['/', '\\']) >= 0 || session is "." or "..")
                 throw new InvalidDataException($"{dataset.RecordsPath}:{line}: session '{session}' cannot be a folder name.");
-            if (r.EvaluationTarget == null)
-                throw new InvalidDataException($"{dataset.RecordsPath}:{line}: record '{r.Id}' has no ground truth (edited_image or edited_image_clean) to evaluate against.");
             int turn = r.Turn ?? 1;
             if (!bySession.TryGetValue(session, out var turns)) bySession[session] = turns = new SortedDictionary<int, EditRecord>();
             if (!turns.TryAdd(turn, r))
@@ -42,15 +41,16 @@ public static class DatasetLayout
                 throw new InvalidDataException($"{dataset.RecordsPath}: session '{id}' has turns [{string.Join(",", turns.Keys)}], not 0..{turns.Count - 1} or 1..{turns.Count}.");
             var records = turns.Values.ToList();
             string Full(string p) => Path.GetFullPath(Path.Combine(dataset.Folder, p));
-            sessions.Add(new GroundTruthSession(id, records.Select(r => Full(r.InputImage)).ToList(), records.Select(r => Full(r.EvaluationTarget!)).ToList())
+            var targets = records.Select(r => r.EvaluationTarget is { } t ? Full(t) : null).ToList();
+            sessions.Add(new GroundTruthSession(id, records.Select(r => Full(r.InputImage)).ToList(), targets)
             {
                 Instructions = records.Select(r => r.EditInstruction).ToList(),
             });
             var files = new Dictionary<string, string>();
-            foreach (var r in records)
+            for (int k = 0; k < records.Count; k++)
             {
-                files.TryAdd(Path.GetFileName(r.InputImage), r.InputCaption);
-                files[Path.GetFileName(r.EvaluationTarget!)] = r.EditedCaption;
+                files.TryAdd(Path.GetFileName(records[k].InputImage), records[k].InputCaption);
+                files[EvalPair.TargetKey(targets[k], k + 1)] = records[k].EditedCaption;
             }
             captions[id] = files;
         }

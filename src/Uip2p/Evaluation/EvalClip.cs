@@ -1,6 +1,4 @@
 using TorchSharp;
-using Uip2p.Checkpoints;
-using Uip2p.Models;
 using Uip2p.Models.Clip;
 using Uip2p.Text;
 using static TorchSharp.torch;
@@ -38,30 +36,12 @@ public sealed class EvalClip
     public int Resolution => Model.Config.Vision.ImageSize;
 
     /// <summary>
-    /// Loads a CLIP folder: a transformers CLIPModel folder (config.json + model.safetensors), or an openai/CLIP
-    /// state dict in <c>weights.safetensors</c> beside a config.json whose <c>constructor_args</c> are openai's
-    /// <c>CLIP(...)</c> arguments (the oracle fixtures' layout). The tokenizer is <paramref name="tokenizerDir"/>,
+    /// Loads a CLIP folder (either layout <see cref="ClipCheckpoints.LoadModel"/> reads). The tokenizer is <paramref name="tokenizerDir"/>,
     /// else the folder itself or its <c>tokenizer/</c> (vocab.json + merges.txt).
     /// </summary>
     public static EvalClip Load(string folder, string? tokenizerDir = null, Device? device = null)
     {
-        string configPath = Path.Combine(folder, "config.json");
-        if (!File.Exists(configPath)) throw new FileNotFoundException($"{folder}: no config.json; expected a CLIP model folder.", configPath);
-        var reader = ConfigReader.FromFile(configPath);
-        ClipModel model;
-        if (reader.Has("constructor_args"))
-        {
-            var a = reader.Section("constructor_args");
-            var config = ClipConfig.FromOpenAi(a.Int("embed_dim"), a.Int("image_resolution"), a.Int("vision_layers"), a.Int("vision_width"),
-                a.Int("vision_patch_size"), a.Int("context_length"), a.Int("vocab_size"), a.Int("transformer_width"),
-                a.Int("transformer_heads"), a.Int("transformer_layers"));
-            string weights = Path.Combine(folder, "weights.safetensors");
-            if (!File.Exists(weights)) throw new FileNotFoundException($"{folder}: openai-style config.json but no weights.safetensors.", weights);
-            model = new ClipModel(config);
-            var report = ClipCheckpoints.Load(model, ClipCheckpoints.FromOpenAi(SafetensorsFile.Load(weights), weights), weights);
-            if (!report.IsClean) throw new InvalidDataException($"{weights}: {report}");
-        }
-        else model = ClipCheckpoints.LoadModel(folder);
+        var model = ClipCheckpoints.LoadModel(folder);
         string tok = tokenizerDir ?? (File.Exists(Path.Combine(folder, "vocab.json")) ? folder : Path.Combine(folder, "tokenizer"));
         if (!File.Exists(Path.Combine(tok, "vocab.json")) && !tok.EndsWith(".gz", StringComparison.Ordinal))
             throw new FileNotFoundException($"{folder}: no CLIP tokenizer (vocab.json + merges.txt) in the folder or its tokenizer/; give one with --tokenizer.", Path.Combine(tok, "vocab.json"));

@@ -133,7 +133,7 @@ public sealed class EvalReport(EvalSet set, CaptionKind captions, IReadOnlyList<
         {
             var cells = new[]
             {
-                r.Setting, r.Pair.Session, r.Pair.Turn.ToString(CultureInfo.InvariantCulture), r.Pair.Generated, r.Pair.GroundTruth, r.Pair.EditInput,
+                r.Setting, r.Pair.Session, r.Pair.Turn.ToString(CultureInfo.InvariantCulture), r.Pair.Generated, r.Pair.GroundTruth ?? "", r.Pair.EditInput,
                 Num(r.L1), Num(r.L2), Num(r.ClipI), Num(r.Dino), Num(r.ClipT), Num(r.ClipTOracle), r.Caption ?? "",
                 Num(r.Sim0), Num(r.Sim1), Num(r.SimDirection), Num(r.SimImage), r.Text0 ?? "", r.Text1 ?? "",
             };

@@ -5,7 +5,8 @@ namespace Uip2p.Evaluation;
 /// CLIP-T oracle per setting) and, where global captions exist, with instruct-pix2pix's ClipSimilarity
 /// (image 0 = the edit's input: the turn's ground-truth input single-turn, the session's input multi-turn;
 /// text 0 / text 1 = the global captions of that input and of the turn's ground truth). Models not given
-/// leave their metrics missing.
+/// leave their metrics missing; so does a pair without a ground-truth image (L1, L2, CLIP-I, DINO, CLIP-T oracle),
+/// which keeps CLIP-T and ClipSimilarity, since these compare the edit with captions and its input.
 /// </summary>
 public static class MagicBrushEvaluator
 {
@@ -29,30 +30,33 @@ public static class MagicBrushEvaluator
         if (dino == null) missing.Add("dino: no DINO model given");
         if (clip != null && global == null) missing.Add("ClipSimilarity: no global captions");
         if (set.FinalTurnMissing != null) missing.Add("final_turn: " + set.FinalTurnMissing);
+        int untruthful = set.AllTurn.Count(p => p.GroundTruth is null);
+        if (untruthful > 0)
+            missing.Add($"l1, l2, clip-i, dino and clip-t_oracle: {untruthful} of {set.AllTurn.Count} single-turn pairs have no ground-truth image (records without edited_image)");
         return new EvalReport(set, captions, pairs, missing);
     }
 
     /// <summary>One pair's numbers; captions are looked up only for the metrics that need them.</summary>
     public static PairScore ScorePair(string setting, EvalPair pair, EvalClip? clip, EvalDino? dino, CaptionTable? clipTCaptions, CaptionTable? globalCaptions)
     {
-        var generated = RgbPixels.Load(pair.Generated);
-        var truth = RgbPixels.Load(pair.GroundTruth);
-        var score = new PairScore
+        var score = new PairScore { Setting = setting, Pair = pair };
+        if (pair.GroundTruth is { } truthPath)
         {
-            Setting = setting, Pair = pair,
-            L1 = MagicBrushMetrics.L1(generated, truth),
-            L2 = MagicBrushMetrics.L2(generated, truth),
-        };
-        if (dino != null)
-            score = score with { Dino = MagicBrushMetrics.Dino(dino.Features(pair.Generated), dino.Features(pair.GroundTruth)) };
+            var generated = RgbPixels.Load(pair.Generated);
+            var truth = RgbPixels.Load(truthPath);
+            score = score with { L1 = MagicBrushMetrics.L1(generated, truth), L2 = MagicBrushMetrics.L2(generated, truth) };
+            if (dino != null)
+                score = score with { Dino = MagicBrushMetrics.Dino(dino.Features(pair.Generated), dino.Features(truthPath)) };
+        }
         if (clip == null) return score;
-        float[] g = clip.ImageFeatures(pair.Generated), t = clip.ImageFeatures(pair.GroundTruth);
-        score = score with { ClipI = MagicBrushMetrics.ClipI(g, t) };
+        float[] g = clip.ImageFeatures(pair.Generated);
+        float[]? t = pair.GroundTruth is null ? null : clip.ImageFeatures(pair.GroundTruth);
+        if (t != null) score = score with { ClipI = MagicBrushMetrics.ClipI(g, t) };
         if (clipTCaptions != null)
         {
             string caption = clipTCaptions.Get(pair.Session, pair.GroundTruthKey);
             float[] c = clip.TextFeatures(caption);
-            score = score with { Caption = caption, ClipT = MagicBrushMetrics.ClipT(g, c), ClipTOracle = MagicBrushMetrics.ClipTOracle(t, c) };
+            score = score with { Caption = caption, ClipT = MagicBrushMetrics.ClipT(g, c), ClipTOracle = t is null ? null : MagicBrushMetrics.ClipTOracle(t, c) };
         }
         if (globalCaptions != null)
         {

@@ -24,8 +24,12 @@ public enum TrainMethod
 public sealed record TrainConfig
 {
     public TrainMethod Method { get; init; } = TrainMethod.Cec;
-    /// <summary>Components folder: vae/, text_encoder/, tokenizer/, scheduler/, clip/, and editor/ or unet/ (see <see cref="EditingComponents"/>).</summary>
+    /// <summary>Components folder: vae/, text_encoder/, tokenizer/, scheduler/, editor/ or unet/, optionally clip/ (a diffusers InstructPix2Pix or Stable Diffusion folder is one; see <see cref="EditingComponents"/>).</summary>
     public string Components { get; init; } = "";
+    /// <summary>CLIP folder of the CEC losses when the components have no clip/ (diffusers folders have none); CEC needs one, supervised training none.</summary>
+    public string? Clip { get; init; }
+    /// <summary>Tokenizer of that CLIP (folder with vocab.json + merges.txt, or openai's bpe_simple_vocab_16e6.txt.gz); null: the CLIP folder's own, else the components' tokenizer/.</summary>
+    public string? ClipTokenizer { get; init; }
     /// <summary>Subfolder of <see cref="Components"/> the trained UNet starts from (null: editor/ if present, else unet/ widened).</summary>
     public string? InitUnet { get; init; }
     /// <summary>Dataset folder (records.jsonl + images).</summary>
@@ -33,7 +37,7 @@ public sealed record TrainConfig
     /// <summary>Separate validation dataset; null: <see cref="ValidationFraction"/> of <see cref="Data"/>, chosen by record id.</summary>
     public string? ValidationData { get; init; }
     public double ValidationFraction { get; init; } = 0.1;
-    /// <summary>Image side the data is brought to (the VAE's sample size for the world: 64).</summary>
+    /// <summary>Image side the data is centre-cropped and resized to; a multiple of the VAE's factor (64 for the world; 256 or 512 for SD 1.5).</summary>
     public int Resolution { get; init; } = 64;
 
     public int Seed { get; init; } = 0;
@@ -100,6 +104,8 @@ public sealed record TrainConfig
         return (config with
         {
             Components = Resolve(config.Components),
+            Clip = config.Clip is null ? null : Resolve(config.Clip),
+            ClipTokenizer = config.ClipTokenizer is null ? null : Resolve(config.ClipTokenizer),
             Data = Resolve(config.Data),
             ValidationData = config.ValidationData is null ? null : Resolve(config.ValidationData),
         }).Validated(path);
@@ -129,6 +135,7 @@ public sealed record TrainConfig
         void Require(bool ok, string message) { if (!ok) throw new InvalidDataException($"{source}: {message}"); }
         Require(Components.Length > 0, "'components' (the pretrained components folder) is required.");
         Require(Data.Length > 0, "'data' (the dataset folder) is required.");
+        Require(Resolution > 0, $"'resolution' must be positive (is {Resolution}).");
         Require(Steps > 0, $"'steps' must be positive (is {Steps}).");
         Require(BatchSize > 0, $"'batch_size' must be positive (is {BatchSize}).");
         Require(GradientAccumulation > 0, $"'gradient_accumulation' must be positive (is {GradientAccumulation}).");

@@ -15,8 +15,11 @@ namespace Uip2p.Training;
 /// <summary>What the trainer reports after each step.</summary>
 public sealed record TrainProgress(int Step, int Steps, IReadOnlyDictionary<string, double> Values, TimeSpan Elapsed, TimeSpan Remaining, string? Event);
 
-/// <summary>The end of a run; <paramref name="Interrupted"/> when it stopped early on request, after checkpointing step <paramref name="Steps"/>.</summary>
-public sealed record TrainResult(int Steps, string ModelFolder, string? BestCheckpoint, double? BestValidation, TimeSpan Elapsed, bool Interrupted = false);
+/// <summary>
+/// The end of a run; <paramref name="Interrupted"/> when it stopped early on request, after checkpointing step <paramref name="Steps"/>.
+/// <paramref name="ValidationLoss"/> names what <paramref name="BestValidation"/> measures: L_CEC, or L_DDPM for a supervised run without a CLIP.
+/// </summary>
+public sealed record TrainResult(int Steps, string ModelFolder, string? BestCheckpoint, double? BestValidation, TimeSpan Elapsed, bool Interrupted = false, string ValidationLoss = "L_CEC");
 
 /// <summary>
 /// Trains an editing UNet with CEC or the supervised IP2P objective: AdamW with warm-up and cosine decay,
@@ -72,7 +75,11 @@ public sealed class Trainer
         if (!resume && Checkpoints.Latest != null)
             throw new InvalidOperationException($"{Output} already holds a run (checkpoint {Checkpoints.Latest}); pass --resume to continue it or choose another output folder.");
         if (resume) CheckResumable();
-        var components = Components = EditingComponents.Load(Config.Components);
+        bool cecMethod = Config.Method == TrainMethod.Cec;
+        EditingComponents.Check(Config.Components, Config.Resolution, Config.Clip, Config.ClipTokenizer, requireClip: cecMethod, Config.InitUnet);
+        var components = Components = EditingComponents.Load(Config.Components, clip: Config.Clip, clipTokenizer: Config.ClipTokenizer, requireClip: cecMethod);
+        // Model selection by validation L_CEC (the paper's) needs the CLIP; a supervised run without one selects by its own loss.
+        string validationTerm = components.LossClip is null ? "loss/ddpm" : "loss/cec", validationName = components.LossClip is null ? "L_DDPM" : "L_CEC";
         var (train, validation) = LoadData();
         Directory.CreateDirectory(Output);
         if (!resume) AtomicFile.WriteAllText(ConfigPath, Config.ToJson());
@@ -180,9 +187,9 @@ public sealed class Trainer
             if (done % Config.ValidateEvery == 0 || done == Config.Steps)
             {
                 double v = Validate(cec, validation, unet, done, lastCheckpoint);
-                log.Write(done, "validation", new Dictionary<string, double> { ["loss/cec"] = v });
+                log.Write(done, "validation", new Dictionary<string, double> { [validationTerm] = v });
                 if (best is null || v < best) (best, bestStep, isBest) = (v, done, true);
-                evt = $"validation L_CEC {v:F4}{(isBest ? " (best)" : "")}";
+                evt = $"validation {validationName} {v:F4}{(isBest ? " (best)" : "")}";
             }
             if (done % Config.SampleEvery == 0 || done == Config.Steps)
                 Sample(done, validation, unet, log, Config.Method == TrainMethod.Cec ? (lastBatch, lastCec) : (null, null));
@@ -197,13 +204,13 @@ public sealed class Trainer
                 if (lastCheckpoint != $"step-{done:D6}")
                     lastCheckpoint = Checkpoints.Save(new TrainingState(done, position, best, bestStep, CheckpointStore.SaveRng()), unet, optimizer, ema, false, Config.KeepCheckpoints);
                 Report(done, [], clock, start, $"interrupted: checkpoint {lastCheckpoint} written; --resume continues from step {done}");
-                return new TrainResult(done, Path.Combine(Output, "model"), Checkpoints.Best, best, clock.Elapsed, Interrupted: true);
+                return new TrainResult(done, Path.Combine(Output, "model"), Checkpoints.Best, best, clock.Elapsed, Interrupted: true, validationName);
             }
         }
 
         string model = Path.Combine(Output, "model");
         Export(unet, ema, model);
-        return new TrainResult(Config.Steps, model, Checkpoints.Best, best, clock.Elapsed);
+        return new TrainResult(Config.Steps, model, Checkpoints.Best, best, clock.Elapsed, ValidationLoss: validationName);
     }
 
     /// <summary>A run to resume exists, and its config.json differs from this config only in <see cref="ResumableChanges"/>.</summary>
@@ -252,7 +259,7 @@ public sealed class Trainer
         var records = dataset.ReadAll();
         if (Config.ValidationData is { } v)
         {
-            var vd = new EditDataset(v);
+            var vd = new EditDataset(v) { RequireGroundTruth = Components!.LossClip is null };
             return (new EditBatches(dataset, records, Config.Seed, Config.Resolution), new EditBatches(vd, vd.ReadAll(), Config.Seed, Config.Resolution));
         }
         // Split by record id, so the split does not depend on the file's order.
@@ -263,13 +270,18 @@ public sealed class Trainer
         return (new EditBatches(dataset, tr, Config.Seed, Config.Resolution), new EditBatches(dataset, val, Config.Seed, Config.Resolution));
     }
 
-    /// <summary>Mean L_CEC over the first validation batches with fixed randomness (comparable across steps and methods).</summary>
+    /// <summary>
+    /// Mean L_CEC over the first validation batches with fixed randomness (comparable across steps and methods); without a
+    /// CLIP (a supervised run on a diffusers folder) the supervised loss instead, with the same fixed draws.
+    /// </summary>
     double Validate(CecStep cec, EditBatches validation, UNet2DConditionModel unet, int step, string? lastCheckpoint)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         unet.eval();
+        bool byCec = Components!.LossClip != null;
         var noDropout = new CecStep(unet, Components!, cec.Options with { ConditioningDropout = 0 });
+        var supervised = new SupervisedStep(unet, Components!, conditioningDropout: 0);
         double sum = 0;
         int n = 0;
         for (int i = 0; i < Config.ValidationBatches; i++)
@@ -282,10 +294,10 @@ public sealed class Trainer
             for (int attempt = 1; attempt <= 3 && !double.IsFinite(v); attempt++)
             {
                 using var generator = Seeding.Generator(StableSeed.Of(Config.Seed, "validation", i));
-                v = noDropout.Run(batch, generator).Total.item<float>();
+                v = (byCec ? noDropout.Run(batch, generator).Total : supervised.Run(batch, generator)).item<float>();
             }
             // A non-finite validation loss stops the run like a training one: the model has diverged.
-            NonFiniteGuard.Check(step, new Dictionary<string, double> { ["validation loss/cec"] = v }, batch.Ids, lastCheckpoint);
+            NonFiniteGuard.Check(step, new Dictionary<string, double> { [byCec ? "validation loss/cec" : "validation loss/ddpm"] = v }, batch.Ids, lastCheckpoint);
             sum += v;
             n++;
         }

@@ -35,7 +35,7 @@ public class MetricsParityTests(ITestOutputHelper output)
         {
             var expected = f.Expected.GetProperty("magicbrush").GetProperty("pairs").GetProperty(setting).EnumerateArray()
                 .Select(p => (p.GetProperty("session").GetString(), p.GetProperty("turn").GetInt32(), p.GetProperty("generated").GetString(), p.GetProperty("gt").GetString())).ToList();
-            var got = f.Set.Pairs(setting).Select(p => ((string?)p.Session, p.Turn, (string?)f.Relative(p.Generated), (string?)f.Relative(p.GroundTruth))).ToList();
+            var got = f.Set.Pairs(setting).Select(p => ((string?)p.Session, p.Turn, (string?)f.Relative(p.Generated), (string?)f.Relative(p.GroundTruth!))).ToList();
             Assert.Equal(expected, got);
             var inputs = f.Expected.GetProperty("ip2p_clip_similarity").GetProperty(setting).GetProperty("pairs").EnumerateArray().Select(p => p.GetProperty("image_0").GetString()).ToList();
             Assert.Equal(inputs, f.Set.Pairs(setting).Select(p => (string?)f.Relative(p.EditInput)).ToList());
@@ -48,7 +48,7 @@ public class MetricsParityTests(ITestOutputHelper output)
     {
         var f = MetricsFixture.Of(dir);
         int crops = 0, dinoCrops = 0, resized = 0;
-        var gtOf = f.Set.AllTurn.Concat(f.Set.FinalTurn).DistinctBy(p => p.Generated).ToDictionary(p => f.Relative(p.Generated), p => p.GroundTruth);
+        var gtOf = f.Set.AllTurn.Concat(f.Set.FinalTurn).DistinctBy(p => p.Generated).ToDictionary(p => f.Relative(p.Generated), p => p.GroundTruth!);
         foreach (var (key, expected) in f.Io)
         {
             if (!key.StartsWith("img.", StringComparison.Ordinal)) continue;

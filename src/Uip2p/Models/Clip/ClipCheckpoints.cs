@@ -13,11 +13,30 @@ public static class ClipCheckpoints
     /// <summary>transformers' <c>position_ids</c> buffers: older checkpoints hold them, newer ones do not.</summary>
     public static bool IsOptionalBuffer(string key) => key.EndsWith("embeddings.position_ids", StringComparison.Ordinal);
 
-    /// <summary>A CLIPModel folder: <c>config.json</c> + <c>model.safetensors</c> (or a sharded index).</summary>
+    /// <summary>
+    /// A CLIP folder: transformers' CLIPModel (<c>config.json</c> + <c>model.safetensors</c>, or a sharded index), or an
+    /// openai/CLIP state dict in <c>weights.safetensors</c> beside a <c>config.json</c> whose <c>constructor_args</c> are
+    /// openai's <c>CLIP(...)</c> arguments (the oracle fixtures' layout), renamed by <see cref="FromOpenAi"/>.
+    /// </summary>
     public static ClipModel LoadModel(string folder, ScalarType dtype = ScalarType.Float32, bool strict = true)
     {
-        var config = ClipConfig.Read(ConfigReader.FromFile(Path.Combine(folder, "config.json")));
-        var model = new ClipModel(config);
+        string configPath = Path.Combine(folder, "config.json");
+        if (!File.Exists(configPath)) throw new FileNotFoundException($"{folder}: no config.json; expected a CLIP model folder.", configPath);
+        var reader = ConfigReader.FromFile(configPath);
+        if (reader.Has("constructor_args"))
+        {
+            var a = reader.Section("constructor_args");
+            var openai = new ClipModel(ClipConfig.FromOpenAi(a.Int("embed_dim"), a.Int("image_resolution"), a.Int("vision_layers"), a.Int("vision_width"),
+                a.Int("vision_patch_size"), a.Int("context_length"), a.Int("vocab_size"), a.Int("transformer_width"),
+                a.Int("transformer_heads"), a.Int("transformer_layers")));
+            openai.to(dtype);
+            string stateDict = Path.Combine(folder, "weights.safetensors");
+            if (!File.Exists(stateDict)) throw new FileNotFoundException($"{folder}: openai-style config.json but no weights.safetensors.", stateDict);
+            Load(openai, FromOpenAi(SafetensorsFile.Load(stateDict), stateDict), stateDict, strict);
+            openai.eval();
+            return openai;
+        }
+        var model = new ClipModel(ClipConfig.Read(reader));
         model.to(dtype);
         string weights = SafetensorsFile.FindWeights(folder);
         Load(model, SafetensorsFile.Load(weights), weights, strict);
