@@ -57,8 +57,9 @@ public class AblateCliTests
         using var dir = new TempDir();
         string config = TinyConfig(dir, steps: 8), output = dir.File("ablation");
         string[] args = ["ablate", "--config", config, "--out", output, "--variant", "only: cec.weights.similarity=0", "--held-out", "2", "--edit-steps", "2", "--threads", "1"];
-        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string arg in (string[])[TestPaths.CliDll, .. args]) psi.ArgumentList.Add(arg);
+        // As in TrainInterruptionTests: a suite started from a background job inherits SIGINT ignored; give the child the default back.
+        var psi = new ProcessStartInfo("env") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string arg in (string[])["--default-signal=INT", "dotnet", TestPaths.CliDll, .. args]) psi.ArgumentList.Add(arg);
         var log = new System.Text.StringBuilder();
         using (var child = Process.Start(psi)!)
         {
