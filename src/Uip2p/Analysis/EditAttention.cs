@@ -77,21 +77,16 @@ public sealed class EditAttention : IDisposable
         if (image.dim() != 3) throw new ArgumentException($"One image [3,H,W] is edited at a time; got [{string.Join(",", image.shape)}].");
         // Row 0 of the [text+image, image only, unconditional] batch is the fully conditioned one.
         var store = new AttentionStore(new AttentionStoreOptions { Rows = (0, 1) });
-        var previous = pipeline.Unet.AttentionLayers().ToDictionary(a => a, a => a.Processor);
-        store.Attach(pipeline.Unet);
         Tensor output;
         try
         {
-            output = pipeline.Edit(image.unsqueeze(0), [instruction], options with { Attention = store })[0];
+            using (store.AttachFor(pipeline.Unet))
+                output = pipeline.Edit(image.unsqueeze(0), [instruction], options with { Attention = store })[0];
         }
         catch
         {
             store.Dispose();
             throw;
-        }
-        finally
-        {
-            foreach (var (layer, processor) in previous) layer.Processor = processor;
         }
         var encoded = tokenizer.Encode(instruction);
         var labels = tokenizer.Labels(encoded).Take(encoded.Length).ToList();

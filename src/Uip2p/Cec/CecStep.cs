@@ -84,9 +84,7 @@ public sealed class CecStep(UNet2DConditionModel unet, EditingComponents compone
         {
             KeepGradients = true, Layers = a => a.IsCrossAttention && Options.AttentionLayers.Any(a.Name.Contains),
         });
-        var previous = unet.AttentionLayers().ToDictionary(a => a, a => a.Processor);
-        store.Attach(unet);
-        try
+        using (store.AttachFor(unet))
         {
             var eps = unet.Forward(cat([zt, forwardCondition], 1), t, forwardText);
             var unconditional = uncond.Length == 0 || Options.UnconditionalWeight == 0
@@ -142,10 +140,6 @@ public sealed class CecStep(UNet2DConditionModel unet, EditingComponents compone
                 EditedUnclamped = edited.detach(),
                 ReconstructedUnclamped = reconstructed.detach(),
             };
-        }
-        finally
-        {
-            foreach (var (layer, processor) in previous) layer.Processor = processor;
         }
     }
 

@@ -18,15 +18,15 @@ public sealed record AblationRun(AblationVariant Variant, int Seed, string Slug,
 {
     public string Folder(string ablation) => Path.Combine(ablation, "runs", Slug);
 
-    /// <summary>The exported editor, complete once its model_index.json (written last) exists.</summary>
+    /// <summary>The exported editor (the trainer renames it into place complete).</summary>
     public string ModelFolder(string ablation) => Path.Combine(Folder(ablation), "model");
 
-    public AblationRunState State(string ablation)
+    public AblationRunState State(string ablation) => RunCache.StateOf(Folder(ablation)) switch
     {
-        string folder = Folder(ablation);
-        if (File.Exists(Path.Combine(ModelFolder(ablation), "model_index.json"))) return AblationRunState.Finished;
-        return new CheckpointStore(Path.Combine(folder, "checkpoints")).Latest != null ? AblationRunState.Interrupted : AblationRunState.New;
-    }
+        RunState.Finished => AblationRunState.Finished,
+        RunState.Resumable => AblationRunState.Interrupted,
+        _ => AblationRunState.New,
+    };
 
     /// <summary>"attention=0.5, seed 1".</summary>
     public string Label => $"{Variant.Name}, seed {Seed}";

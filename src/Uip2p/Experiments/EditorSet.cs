@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Uip2p.Training;
 using Uip2p.World;
 
@@ -61,18 +60,6 @@ public sealed record EditorSet
     }
 
     /// <summary>The training scenes (same seed for both, so the two datasets differ only in their ground truth).</summary>
-    string Dataset(bool biased)
-    {
-        string folder = Path.GetFullPath(Path.Combine(Folder, "data", biased ? "biased" : "clean"));
-        string stamp = Path.Combine(folder, "dataset.json");
-        if (File.Exists(stamp))
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllText(stamp));
-            if (doc.RootElement.GetProperty("count").GetInt32() == Records && doc.RootElement.GetProperty("seed").GetInt32() == Seed + 1)
-                return folder;
-            Directory.Delete(folder, recursive: true);
-        }
-        WorldDataset.Write(folder, Records, Seed + 1, biased ? BiasOptions.Uniform(Bias) : null);
-        return folder;
-    }
+    string Dataset(bool biased) =>
+        WorldDataset.Ensure(Path.GetFullPath(Path.Combine(Folder, "data", biased ? "biased" : "clean")), Records, Seed + 1, biased ? BiasOptions.Uniform(Bias) : null).Folder;
 }

@@ -1,5 +1,4 @@
 using Microsoft.Data.Analysis;
-using System.Text.Json.Nodes;
 using Uip2p.Data;
 using Uip2p.Evaluation;
 using Uip2p.Pipelines;
@@ -41,31 +40,8 @@ public sealed class HeldOutWorld
     /// Writes <paramref name="count"/> held-out edits from <paramref name="seed"/> into <paramref name="folder"/>, or opens the
     /// folder when it already holds exactly those (its dataset.json names the seed, count and size), so reruns reuse it.
     /// </summary>
-    public static HeldOutWorld Write(string folder, int count, int seed, int imageSize = 64)
-    {
-        if (!Holds(folder, count, seed, imageSize))
-        {
-            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
-            WorldDataset.Write(folder, count, seed, imageSize: imageSize);
-        }
-        return new HeldOutWorld(new EditDataset(folder), seed, imageSize);
-    }
-
-    static bool Holds(string folder, int count, int seed, int imageSize)
-    {
-        string meta = Path.Combine(folder, "dataset.json"), records = Path.Combine(folder, EditDataset.RecordsFile);
-        if (!File.Exists(meta) || !File.Exists(records)) return false;
-        try
-        {
-            var o = JsonNode.Parse(File.ReadAllText(meta));
-            return o?["seed"]?.GetValue<int>() == seed && o["count"]?.GetValue<int>() == count && o["sessions"]?.GetValue<int>() == 0
-                && o["image_size"]?.GetValue<int>() == imageSize && o["bias"] is null;
-        }
-        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException)
-        {
-            return false;
-        }
-    }
+    public static HeldOutWorld Write(string folder, int count, int seed, int imageSize = 64) =>
+        new(WorldDataset.Ensure(folder, count, seed, imageSize: imageSize), seed, imageSize);
 
     /// <summary>Edits every held-out scene with <paramref name="pipeline"/> and scores the edits.</summary>
     public (List<EditScore> Scores, Tensor Images) Edit(InstructPix2PixPipeline pipeline, EditOptions options, Action<int, int>? progress = null, CancellationToken stop = default) =>
@@ -83,19 +59,16 @@ public sealed class HeldOutWorld
     /// A named row of scores and verdicts for an editor (null: the identity, output = input), with its outputs: what the
     /// demo, the notebooks and the step study tabulate.
     /// </summary>
-    public (DemoRow Row, Tensor Outputs) Row(string name, InstructPix2PixPipeline? pipeline, EditOptions options)
-    {
-        using var _ = no_grad();
-        var (scores, images) = pipeline is null ? Score(b => b.Inputs.clone()) : Edit(pipeline, options);
-        var outputs = images.cpu();
-        return (new DemoRow(name, scores, Judge(outputs)), outputs);
-    }
+    public (DemoRow Row, Tensor Outputs) Row(string name, InstructPix2PixPipeline? pipeline, EditOptions options) =>
+        pipeline is null ? Row(name, b => b.Inputs.clone()) : Judged(name, () => Edit(pipeline, options));
 
     /// <summary>A named row for any image function (a reference such as the ground truth through the VAE).</summary>
-    public (DemoRow Row, Tensor Outputs) Row(string name, Func<EditBatch, Tensor> output)
+    public (DemoRow Row, Tensor Outputs) Row(string name, Func<EditBatch, Tensor> output) => Judged(name, () => Score(output));
+
+    (DemoRow Row, Tensor Outputs) Judged(string name, Func<(List<EditScore> Scores, Tensor Images)> run)
     {
         using var _ = no_grad();
-        var (scores, images) = Score(output);
+        var (scores, images) = run();
         var outputs = images.cpu();
         return (new DemoRow(name, scores, Judge(outputs)), outputs);
     }

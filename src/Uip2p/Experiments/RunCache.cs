@@ -29,6 +29,12 @@ public static class RunCache
         if (changed.Count > 0)
             throw new InvalidOperationException(
                 $"{folder} holds a run with other settings ({string.Join(", ", changed.Select(k => $"'{k}'"))}); delete it or choose another folder.");
+        return StateOf(folder);
+    }
+
+    /// <summary>Where the run in <paramref name="folder"/> stands, from its files alone (no settings compared).</summary>
+    public static RunState StateOf(string folder)
+    {
         // The trainer renames a complete export into model/ after the last step.
         if (File.Exists(Path.Combine(folder, "model", "model_index.json"))) return RunState.Finished;
         return new CheckpointStore(Path.Combine(folder, "checkpoints")).Latest != null ? RunState.Resumable : RunState.New;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Uip2p.Data;
 using Uip2p.Imaging;
 using static TorchSharp.torch;
@@ -34,6 +35,34 @@ public static class WorldDataset
         var meta = new { generator = "uip2p shapes world", seed, count, sessions, image_size = imageSize, bias, licence = "generated; CC0" };
         AtomicFile.WriteAllText(Path.Combine(folder, "dataset.json"), JsonSerializer.Serialize(meta, new JsonSerializerOptions { WriteIndented = true }));
         return new EditDataset(folder);
+    }
+
+    /// <summary>
+    /// The dataset <see cref="Write"/> would make, reused when <paramref name="folder"/> already holds exactly it (its
+    /// dataset.json names the same seed, count, sessions, image size and bias) and written afresh otherwise, so reruns
+    /// of an experiment do not regenerate their scenes.
+    /// </summary>
+    public static EditDataset Ensure(string folder, int count, int seed, BiasOptions? bias = null, int sessions = 0, int imageSize = 64)
+    {
+        if (Holds(folder, count, seed, bias, sessions, imageSize)) return new EditDataset(folder);
+        if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        return Write(folder, count, seed, bias, sessions, imageSize);
+    }
+
+    static bool Holds(string folder, int count, int seed, BiasOptions? bias, int sessions, int imageSize)
+    {
+        string meta = Path.Combine(folder, "dataset.json");
+        if (!File.Exists(meta) || !File.Exists(Path.Combine(folder, EditDataset.RecordsFile))) return false;
+        try
+        {
+            var o = JsonNode.Parse(File.ReadAllText(meta));
+            return o?["seed"]?.GetValue<int>() == seed && o["count"]?.GetValue<int>() == count && o["sessions"]?.GetValue<int>() == sessions
+                && o["image_size"]?.GetValue<int>() == imageSize && JsonNode.DeepEquals(o["bias"], JsonSerializer.SerializeToNode(bias));
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            return false;
+        }
     }
 
     static EditRecord Save(string folder, WorldSample s, bool biased)

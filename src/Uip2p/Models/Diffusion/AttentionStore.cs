@@ -57,6 +57,25 @@ public sealed class AttentionStore : IDisposable
         return this;
     }
 
+    /// <summary>
+    /// Installs capturing processors like <see cref="Attach"/> for the lifetime of the returned handle; disposing it puts
+    /// back the processors each layer had before (not necessarily the default), so captures nest and compose.
+    /// </summary>
+    public IDisposable AttachFor(UNet2DConditionModel unet)
+    {
+        var previous = unet.AttentionLayers().ToDictionary(a => a, a => a.Processor);
+        Attach(unet);
+        return new ProcessorRestore(previous);
+    }
+
+    sealed class ProcessorRestore(Dictionary<Attention, IAttentionProcessor> previous) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var (layer, processor) in previous) layer.Processor = processor;
+        }
+    }
+
     /// <summary>Puts the default processor back on every layer.</summary>
     public static void Detach(UNet2DConditionModel unet)
     {
