@@ -89,7 +89,7 @@ public sealed class CecStep(UNet2DConditionModel unet, EditingComponents compone
             var eps = unet.Forward(cat([zt, forwardCondition], 1), t, forwardText);
             var unconditional = uncond.Length == 0 || Options.UnconditionalWeight == 0
                 ? Zero(device)
-                : (eps - noise).index_select(0, Index(uncond, device)).square().mean();
+                : (eps - schedule.Target(x0Input, noise, t)).index_select(0, Index(uncond, device)).square().mean();
             if (cycle.Length == 0)
                 return new CecResult(Options.UnconditionalWeight * unconditional, Zero(device), Zero(device), Zero(device), Zero(device), unconditional,
                     empty(0), empty(0), 0);

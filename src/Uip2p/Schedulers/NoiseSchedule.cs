@@ -68,6 +68,13 @@ public sealed class NoiseSchedule
     }
 
     /// <summary>
+    /// What the model is trained to output for <c>z_t = AddNoise(x₀, ε, t)</c>: ε for epsilon prediction,
+    /// <c>v = √ᾱ_t·ε − √(1 − ᾱ_t)·x₀</c> for v-prediction (the scheduler config's <c>prediction_type</c>).
+    /// </summary>
+    public Tensor Target(Tensor x0, Tensor noise, Tensor timesteps) =>
+        Config.PredictionType == "v_prediction" ? Velocity(x0, noise, timesteps) : noise;
+
+    /// <summary>
     /// The one-step estimate of the clean latent, <c>x̂₀ = (z_t − √(1 − ᾱ_t)·ε̂) / √ᾱ_t</c> — what CEC decodes
     /// after a single noise prediction. It amplifies errors in ε̂ by √((1 − ᾱ_t)/ᾱ_t) (≈14.6 at t = 999).
     /// For v-prediction: <c>x̂₀ = √ᾱ_t·z_t − √(1 − ᾱ_t)·v̂</c>.

@@ -5,7 +5,8 @@ using static TorchSharp.torch;
 namespace Uip2p.Training;
 
 /// <summary>
-/// The supervised InstructPix2Pix objective: L = ‖ε − ε_θ([z_t, E(I_input)], t, c_T)‖² with z_t the
+/// The supervised InstructPix2Pix objective: L = ‖ε − ε_θ([z_t, E(I_input)], t, c_T)‖² (v in place of ε for a
+/// v-prediction scheduler) with z_t the
 /// ground-truth edited latent noised to t ~ U[0, 1000), and IP2P's conditioning dropout
 /// (<see cref="ConditioningDropout"/>). Needs ground-truth edited images, which CEC does not.
 /// </summary>
@@ -33,7 +34,7 @@ public sealed class SupervisedStep(UNet2DConditionModel unet, EditingComponents 
 
         var t = randint(0, c.Schedule.Length, [b], dtype: ScalarType.Int64, generator: generator).to(device);
         var noise = randn(target.shape, generator: generator).to(device);
-        var eps = unet.Forward(cat([c.Schedule.AddNoise(target, noise, t), imageLatent * keep], 1), t, text);
-        return (eps - noise).square().mean();
+        var output = unet.Forward(cat([c.Schedule.AddNoise(target, noise, t), imageLatent * keep], 1), t, text);
+        return (output - c.Schedule.Target(target, noise, t)).square().mean();
     }
 }
