@@ -11,10 +11,11 @@ static class EvalCommand
 {
     public static Command Create()
     {
-        var command = new Command("eval", "Evaluate editors as MagicBrush's image_eval.py and instruct-pix2pix's ClipSimilarity compute it.");
+        var command = new Command("eval", "Evaluate editors as MagicBrush's image_eval.py and instruct-pix2pix's ClipSimilarity compute it, or on held-out world edits with the judge (world).");
         command.Subcommands.Add(EvalScoreCommand.Create());
         command.Subcommands.Add(EvalRunCommand.Create());
         command.Subcommands.Add(EvalSweepCommand.Create());
+        command.Subcommands.Add(EvalWorldCommand.Create());
         return command;
     }
 

@@ -65,6 +65,33 @@ public sealed class HeldOutWorld
     /// <summary>A named row for any image function (a reference such as the ground truth through the VAE).</summary>
     public (DemoRow Row, Tensor Outputs) Row(string name, Func<EditBatch, Tensor> output) => Judged(name, () => Score(output));
 
+    /// <summary>
+    /// How well an editor reproduces its input (what an editing run's start must do): every held-out scene edited with an
+    /// empty instruction; L1/L2 are to the input (in and out of the edit mask) and the judge's success means the scene read
+    /// back is the input scene.
+    /// </summary>
+    public (DemoRow Row, Tensor Outputs) CopyRow(string name, InstructPix2PixPipeline pipeline, EditOptions options, Action<int, int>? progress = null) =>
+        CopyRow(name, (batch, start) => pipeline.Edit(batch.Inputs, batch.Instructions.Select(_ => "").ToList(), options with { Seed = options.Seed + start }), progress);
+
+    /// <summary>A reproduction row for any image function (the input through the VAE: the best any latent editor can copy).</summary>
+    public (DemoRow Row, Tensor Outputs) CopyRow(string name, Func<EditBatch, int, Tensor> output, Action<int, int>? progress = null)
+    {
+        using var _ = no_grad();
+        var (_, images) = EditScores.Run(Batches, output, progress: progress);
+        var outputs = images.cpu();
+        var scores = new List<EditScore>();
+        for (int i = 0; i < Count; i += 16)
+        {
+            var rows = Batches.Records.Skip(i).Take(16).ToList();
+            using var batch = Batches.Of(rows);
+            scores.AddRange(EditScores.Score(outputs[i..(i + rows.Count)], batch with { CleanEditedImages = batch.Inputs }, rows.Select(r => r.EditKind ?? "").ToList()));
+        }
+        var verdicts = Batches.Records.Select((r, i) => EditJudge.Judge(Unchanged(Edits[r.Id]), outputs[i])).ToList();
+        return (new DemoRow(name, scores, verdicts), outputs);
+    }
+
+    static WorldEdit Unchanged(WorldEdit edit) => edit with { Instruction = "", After = edit.Before, ReverseInstruction = "" };
+
     (DemoRow Row, Tensor Outputs) Judged(string name, Func<(List<EditScore> Scores, Tensor Images)> run)
     {
         using var _ = no_grad();

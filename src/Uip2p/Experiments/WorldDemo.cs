@@ -85,14 +85,14 @@ public sealed class WorldDemo(DemoOptions options, string output)
         foreach (var (name, make) in models) Add(held.Row(name, make(), Options.Edit));
         Add(held.Row(VaeReference, b =>
         {
-            using var posterior = components.Vae.Encode(b.CleanEditedImages! * 2 - 1);
-            return (components.Vae.Decode(posterior.Mode()) / 2 + 0.5).clamp(0, 1);
+            return components.Vae.RoundTrip(b.CleanEditedImages!);
         }));
 
         var report = new DemoReport(output, rows, clock.Elapsed);
-        WriteCsv(Path.Combine(output, "scores.csv"), rows);
-        WritePerEditCsv(Path.Combine(output, "scores_per_edit.csv"), rows);
-        WriteGrid(Path.Combine(output, "edits"), held.Batches, edits, rows);
+        DemoRows.WriteCsv(Path.Combine(output, "scores.csv"), rows);
+        DemoRows.WritePerEditCsv(Path.Combine(output, "scores_per_edit.csv"), rows);
+        WorldGrid.Write(Path.Combine(output, "edits"), held, edits, rows, ["untrained start", "supervised", "uip2p"], Options.GridRows,
+            headers: ["untrained start", "supervised", "UIP2P (CEC)"]);
         WriteCurves(output, results);
         AtomicFile.WriteAllText(Path.Combine(output, "summary.md"), report.ToMarkdown());
         return report with { Elapsed = clock.Elapsed };
@@ -100,56 +100,6 @@ public sealed class WorldDemo(DemoOptions options, string output)
 
     /// <summary>The reference row's name: the clean ground truth encoded and decoded by the components' VAE.</summary>
     public const string VaeReference = "ground truth via VAE";
-
-    static void WriteCsv(string path, IReadOnlyList<DemoRow> rows)
-    {
-        var sb = new StringBuilder("model,count,l1,l1_se,l2,l2_se,l1_in_mask,l1_in_mask_se,l1_outside_mask,l1_outside_mask_se,l2_in_mask,l2_in_mask_se,l2_outside_mask,l2_outside_mask_se,"
-            + "judge_success,judge_success_se,edit_happened,edit_happened_se,rest_kept,rest_kept_se"
-            + string.Concat(Enum.GetValues<EditKind>().Select(k => $",success_{k.ToString().ToLowerInvariant()},count_{k.ToString().ToLowerInvariant()}")) + "\n");
-        foreach (var r in rows)
-        {
-            var cells = new List<string> { r.Model, r.Count.ToString(CultureInfo.InvariantCulture) };
-            foreach (var e in new[] { r.L1, r.L2, r.L1InMask, r.L1OutsideMask, r.L2InMask, r.L2OutsideMask, r.Success, r.EditHappened, r.RestKept })
-                cells.AddRange([F(e.Mean), F(e.StandardError)]);
-            foreach (var k in Enum.GetValues<EditKind>())
-                cells.AddRange([F(r.SuccessOf(k).Mean), r.SuccessOf(k).Count.ToString(CultureInfo.InvariantCulture)]);
-            sb.AppendLine(string.Join(',', cells));
-        }
-        AtomicFile.WriteAllText(path, sb.ToString());
-    }
-
-    static void WritePerEditCsv(string path, IReadOnlyList<DemoRow> rows)
-    {
-        var sb = new StringBuilder("model,id,kind,l1,l2,l1_in_mask,l1_outside_mask,l2_in_mask,l2_outside_mask,edit_happened,rest_kept,success,judge_reason\n");
-        foreach (var r in rows)
-            foreach (var (s, v) in r.Scores.Zip(r.Verdicts))
-                sb.AppendLine(string.Join(',', r.Model, s.Id, s.Kind, F(s.L1), F(s.L2), F(s.L1InMask), F(s.L1OutsideMask), F(s.L2InMask), F(s.L2OutsideMask),
-                    v.EditHappened ? "1" : "0", v.RestKept ? "1" : "0", v.Success ? "1" : "0", "\"" + v.Reason.Replace("\"", "'") + "\""));
-        AtomicFile.WriteAllText(path, sb.ToString());
-    }
-
-    static string F(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
-
-    /// <summary>The edits grid as <paramref name="stem"/>.png/.svg/.pdf, at the full text width of a paper.</summary>
-    void WriteGrid(string stem, EditBatches held, IReadOnlyDictionary<string, Tensor> edits, IReadOnlyList<DemoRow> rows)
-    {
-        var records = held.Records.Take(Options.GridRows).ToList();
-        using var batch = held.Of(records);
-        string[] columns = ["untrained start", "supervised", "uip2p"];
-        var grid = new ImageGrid(5)
-        {
-            ColumnHeaders = ["input (= identity)", "untrained start", "supervised", "UIP2P (CEC)", "ground truth"],
-            Title = "Held-out world edits, with the judge's verdict read from each image",
-        };
-        string Verdict(string model, int i) => rows.First(r => r.Model == model).Verdicts[i].Caption;
-        for (int i = 0; i < records.Count; i++)
-        {
-            grid.Add(batch.Inputs[i], $"{records[i].EditInstruction} | identity: {Verdict("identity", i)}");
-            foreach (string c in columns) grid.Add(edits[c][i], Verdict(c, i));
-            grid.Add(batch.CleanEditedImages![i]);
-        }
-        Figure.Export(grid, stem, FigureSize.TwoColumn);
-    }
 
     static void WriteCurves(string output, IReadOnlyDictionary<string, TrainResult> results)
     {
@@ -202,17 +152,7 @@ public sealed record DemoReport(string Folder, IReadOnlyList<DemoRow> Models, Ti
         sb.AppendLine("Judge: the scene read back from each image and compared with the edit's ground-truth scene (`EditJudge`): the asked change");
         sb.AppendLine("happened, the rest (untouched objects, background) kept, success = both. *identity* returns the input unchanged;");
         sb.AppendLine($"*{WorldDemo.VaeReference}* is the clean ground truth encoded and decoded by the shipped VAE — the most a latent editor can show.\n");
-        sb.AppendLine("| model | judge success | edit happened | rest kept | L1 | L2 | L1 in mask | L1 outside | L2 in mask | L2 outside |");
-        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
-        foreach (var m in Models)
-            sb.AppendLine($"| {m.Model} | {m.Success.Percent()} | {m.EditHappened.Percent()} | {m.RestKept.Percent()} | {m.L1.ToString("F4")} | {m.L2.ToString("F4")} | "
-                + $"{m.L1InMask.ToString("F4")} | {m.L1OutsideMask.ToString("F4")} | {m.L2InMask.ToString("F4")} | {m.L2OutsideMask.ToString("F4")} |");
-        var kinds = Enum.GetValues<EditKind>();
-        sb.AppendLine("\nJudge success per edit kind (edits of that kind in brackets):\n");
-        sb.AppendLine("| model | " + string.Join(" | ", kinds.Select(k => $"{k.ToString().ToLowerInvariant()} ({(Models.Count == 0 ? 0 : Models[0].SuccessOf(k).Count)})")) + " |");
-        sb.AppendLine("|---|" + string.Concat(kinds.Select(_ => "---|")));
-        foreach (var m in Models)
-            sb.AppendLine($"| {m.Model} | " + string.Join(" | ", kinds.Select(k => m.SuccessOf(k).Percent())) + " |");
+        sb.Append(DemoRows.Markdown(Models));
         return sb.ToString();
     }
 }

@@ -136,4 +136,39 @@ public class EvalCliTests
         Assert.True(File.Exists(tmp.File("steps/steps.png")) && File.Exists(tmp.File("steps/steps.svg")));
         Assert.True(File.Exists(tmp.File("steps/steps_2/generated/" + Path.GetFileName(Directory.GetDirectories(tmp.File("steps/steps_2/generated"))[0]) + "/" + Path.GetFileName(Directory.GetDirectories(tmp.File("steps/steps_2/generated"))[0]) + "_1.png")));
     }
+
+    [Fact]
+    public void World_scores_editors_beside_identity_and_the_vae_reference_and_copy_mode_scores_reproduction()
+    {
+        using var tmp = new TempDir();
+        string world = Path.Combine(TestPaths.Repo, "data", "world");
+        var (code, output) = CliTests.Run("eval", "world", "--components", world, "--model", "start=start", "--count", "4", "--steps", "2",
+            "--grid", "2", "--out", tmp.File("edits"), "--threads", "1");
+        Assert.True(code == 0, output);
+        string[] rows = File.ReadAllLines(tmp.File("edits/scores.csv"));
+        Assert.StartsWith("model,count,l1,l1_se,", rows[0]);
+        Assert.Equal(["identity", "ground truth via VAE", "start"], rows.Skip(1).Select(r => r.Split(',')[0]));
+        var identity = rows[1].Split(',');
+        string Cell(string[] row, string column) => row[Array.IndexOf(rows[0].Split(','), column)];
+        Assert.Equal("4", Cell(identity, "count"));
+        // The input returned unchanged never does the edit: 0 % success by construction.
+        Assert.Equal(0, double.Parse(Cell(identity, "judge_success"), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(1 + 3 * 4, File.ReadAllLines(tmp.File("edits/scores_per_edit.csv")).Length);
+        string summary = File.ReadAllText(tmp.File("edits/summary.md"));
+        Assert.Contains("| identity | 0 %", summary);
+        Assert.Contains("Judge success per edit kind", summary);
+        foreach (string ext in new[] { "png", "svg", "pdf" }) Assert.True(new FileInfo(tmp.File($"edits/edits.{ext}")).Length > 1000, ext);
+
+        (code, output) = CliTests.Run("eval", "world", "--components", world, "--model", "start=start", "--count", "4", "--steps", "2",
+            "--grid", "0", "--copy", "--out", tmp.File("copy"), "--threads", "1");
+        Assert.True(code == 0, output);
+        string[] copy = File.ReadAllLines(tmp.File("copy/scores.csv"));
+        Assert.Equal(["input via VAE", "start"], copy.Skip(1).Select(r => r.Split(',')[0]));
+        Assert.Contains("empty instruction", File.ReadAllText(tmp.File("copy/summary.md")));
+        Assert.False(File.Exists(tmp.File("copy/edits.png")));
+
+        (code, output) = CliTests.Run("eval", "world", "--model", "start", "--out", tmp.File("bad"));
+        Assert.NotEqual(0, code);
+        Assert.Contains("--model start: expected NAME=FOLDER", output);
+    }
 }
