@@ -98,7 +98,9 @@ public class EditAttentionTests
         using var batch = batches.Of(batches.Records.Take(3).ToList());
         using var c = CycleAttention.Measure(components.LoadEditor(), components, batch, seed: 4);
         Assert.Equal(c.Layers.Count, c.Forward.Count);
-        Assert.All(c.Forward, m => Assert.Equal(new long[] { 3, 8, 8 }, m.shape));
+        // One map per image at the latent grid (the image side over the VAE's downsampling factor).
+        long side = 64 / components.Vae.Config.DownsampleFactor;
+        Assert.All(c.Forward, m => Assert.Equal(new long[] { 3, side, side }, m.shape));
         Assert.All(c.Forward.Concat(c.Reverse), m => Assert.InRange(m.min().item<float>(), 0f, 1f));
         // L_attn = mean over images of Σ_i ‖A_f(i) − A_r(i)‖₂.
         double mean = Enumerable.Range(0, 3).Average(c.Total);

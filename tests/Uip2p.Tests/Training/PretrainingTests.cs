@@ -40,10 +40,12 @@ public class PretrainingTests
         var seconds = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(dir.Path, "pretrain.json")))!["seconds"]!.AsObject();
         Assert.Equal(["vae", "clip", "unet", "editor"], seconds.Select(kv => kv.Key));
         var vae = DiffusersFolder.LoadVae(Path.Combine(dir.Path, "vae"));
-        Assert.Equal(8, vae.Config.DownsampleFactor);
+        Assert.Equal(4, vae.Config.DownsampleFactor);   // 64×64 → 16×16×4 latents
+        Assert.Equal("v_prediction", DiffusersFolder.LoadSchedulerConfig(Path.Combine(dir.Path, "scheduler")).PredictionType);
         Assert.NotEqual(0.18215, vae.Config.ScalingFactor); // measured from the latents
         var unet = DiffusersFolder.LoadUNet(Path.Combine(dir.Path, "unet"));
         Assert.Equal(4, unet.Config.InChannels);
+        Assert.Equal(16, unet.Config.SampleSize);
         Assert.Equal(8, DiffusersFolder.LoadUNet(Path.Combine(dir.Path, "editor")).Config.InChannels);
         var clip = ClipCheckpoints.LoadModel(Path.Combine(dir.Path, "clip"));
         var tokenizer = ClipTokenizer.FromFolder(Path.Combine(dir.Path, "tokenizer"));
