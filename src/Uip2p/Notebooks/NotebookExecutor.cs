@@ -4,13 +4,20 @@ using System.Text.Json;
 
 namespace Uip2p.Notebooks;
 
-/// <summary>The outcome of running one notebook.</summary>
-public sealed record NotebookResult(string Notebook, string ExecutedCopy, bool Succeeded, int? FailedCell, string? Error, double Seconds)
+/// <summary>
+/// The outcome of running one notebook. <paramref name="EarlierKernelDeath"/> is set when a first run's kernel died and the
+/// notebook was run again from the start (<see cref="NotebookExecutor.RerunsAfterKernelDeath"/>): what that run reported.
+/// </summary>
+public sealed record NotebookResult(string Notebook, string ExecutedCopy, bool Succeeded, int? FailedCell, string? Error, double Seconds, string? EarlierKernelDeath = null)
 {
-    /// <summary>One line for a console: name, outcome, cell and error.</summary>
-    public override string ToString() => Succeeded
+    /// <summary>One line for a console: name, outcome, cell and error (and a kernel death that a rerun got past).</summary>
+    public override string ToString() => (Succeeded
         ? $"{Path.GetFileName(Notebook)}: ok ({Seconds:F1} s)"
-        : $"{Path.GetFileName(Notebook)}: FAILED at cell {FailedCell?.ToString() ?? "?"}: {Error}";
+        : $"{Path.GetFileName(Notebook)}: FAILED at cell {FailedCell?.ToString() ?? "?"}: {Error}")
+        + (EarlierKernelDeath is null ? "" : $" [rerun after the kernel died: {EarlierKernelDeath}]");
+
+    /// <summary>The kernel process died (a native crash or a kill), as opposed to a cell that failed.</summary>
+    public bool KernelDied => !Succeeded && Error?.StartsWith("DeadKernelError", StringComparison.Ordinal) == true;
 }
 
 /// <summary>
@@ -31,6 +38,13 @@ public sealed class NotebookExecutor
 
     /// <summary>Environment variables for the kernel (e.g. a parameter that keeps a notebook short in CI).</summary>
     public IDictionary<string, string> Environment { get; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// How often a notebook whose kernel died is run again from the start (default 1). A dead kernel is a crash of
+    /// the process, not a failing cell (those are never rerun); a death that repeats still fails the notebook, and
+    /// the first one stays in <see cref="NotebookResult.EarlierKernelDeath"/> with the kernel's last words.
+    /// </summary>
+    public int RerunsAfterKernelDeath { get; init; } = 1;
 
     /// <summary>Receives progress lines ("cell 3/12").</summary>
     public Action<string>? Progress { get; init; }
@@ -64,6 +78,17 @@ public sealed class NotebookExecutor
 
     /// <summary>Runs one notebook; never throws for a failing cell (see <see cref="NotebookResult"/>).</summary>
     public NotebookResult Run(string notebook)
+    {
+        var result = RunOnce(notebook);
+        for (int rerun = 0; rerun < RerunsAfterKernelDeath && result.KernelDied; rerun++)
+        {
+            Progress?.Invoke($"{Path.GetFileName(notebook)}: the kernel died ({result.Error}); running it again from the start");
+            result = RunOnce(notebook) with { EarlierKernelDeath = $"cell {result.FailedCell?.ToString() ?? "?"}: {result.Error}" };
+        }
+        return result;
+    }
+
+    NotebookResult RunOnce(string notebook)
     {
         notebook = Path.GetFullPath(notebook);
         if (!File.Exists(notebook)) throw new FileNotFoundException($"{notebook}: no such notebook.", notebook);
@@ -110,6 +135,9 @@ public sealed class NotebookExecutor
         bool ok = r.GetProperty("ok").GetBoolean();
         int? cell = r.TryGetProperty("cell", out var c) && c.ValueKind == JsonValueKind.Number ? c.GetInt32() : null;
         string? error = ok ? null : $"{Str(r, "ename")}: {Str(r, "evalue")}".Trim();
+        // A dead kernel leaves no error output: its own last lines on stderr (a .NET fatal error, a signal) say why.
+        if (Str(r, "ename") == "DeadKernelError")
+            lock (stderr) error += "\nkernel stderr: " + string.Join("\n", stderr.Where(l => !l.StartsWith("cell ", StringComparison.Ordinal) && !l.StartsWith("   at ", StringComparison.Ordinal)).TakeLast(8));
         double seconds = r.TryGetProperty("seconds", out var s) ? s.GetDouble() : 0;
         return new NotebookResult(notebook, executed, ok, cell, error, seconds);
     }

@@ -37,6 +37,23 @@ public class NotebookExecutorTests
     }
 
     [Fact]
+    public void A_dead_kernel_is_run_again_once_and_reported_with_its_last_words()
+    {
+        using var dir = new TempDir();
+        var progress = new List<string>();
+        var result = new NotebookExecutor(dir.Path) { CellTimeout = TimeSpan.FromMinutes(10), Progress = progress.Add }
+            .Run(TestPaths.TestData("failing-kernel-death.ipynb"));
+        // It dies both times: still a failure, at the crashing cell, with the first death kept beside it.
+        Assert.False(result.Succeeded);
+        Assert.True(result.KernelDied, result.ToString());
+        Assert.Equal(3, result.FailedCell);
+        Assert.Contains("deliberate crash of the kernel", result.Error);   // the kernel's stderr
+        Assert.StartsWith("cell 3: DeadKernelError", result.EarlierKernelDeath);
+        Assert.Contains(progress, p => p.Contains("running it again from the start"));
+        Assert.Contains("rerun after the kernel died", result.ToString());
+    }
+
+    [Fact]
     public void Missing_notebook_is_named()
     {
         var e = Assert.Throws<FileNotFoundException>(() => new NotebookExecutor().RunAll(["/nowhere/x.ipynb"]));
