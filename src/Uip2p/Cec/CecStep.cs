@@ -62,7 +62,7 @@ public sealed class CecStep(UNet2DConditionModel unet, EditingComponents compone
 
         Tensor imageLatent;
         using (no_grad())
-        using (var posterior = c.Vae.Encode(x * 2 - 1)) imageLatent = posterior.Mode();   // IP2P's condition: unscaled mode
+        imageLatent = c.Vae.EncodeImages(x);   // IP2P's condition: unscaled mode
         var x0Input = imageLatent * scale;
 
         // Conditioning dropout, drawn per row.
@@ -100,13 +100,13 @@ public sealed class CecStep(UNet2DConditionModel unet, EditingComponents compone
             var layers = store.Records.Select(r => r.Layer).ToList();
             store.Clear();
             var x0Edit = schedule.PredictX0(zt.index_select(0, rows), eps.index_select(0, rows), t.index_select(0, rows));
-            var edited = c.Vae.Decode(x0Edit / scale) / 2 + 0.5;
+            var edited = c.Vae.DecodeImages(x0Edit / scale);
 
             // 2. Reverse edit of the forward edit, with independent t̂ and noise.
             var reverseText = c.EncodeInstructions(cycle.Select(i => batch.ReverseInstructions[i]).ToList(), out var reverseLengths);
             var reverseCondition = Options.ReverseCondition == ReverseCondition.ForwardLatent
                 ? x0Edit / scale
-                : ReEncode(edited);
+                : c.Vae.EncodeImages(edited);
             var tr = Timesteps(cycle.Length, generator, device);
             var noiseReverse = randn(x0Edit.shape, generator: generator).to(device);
             var ztr = Options.ForwardStart == ForwardStart.NoisedInput ? schedule.AddNoise(x0Edit, noiseReverse, tr) : noiseReverse;
@@ -114,7 +114,7 @@ public sealed class CecStep(UNet2DConditionModel unet, EditingComponents compone
             var all = arange(cycle.Length, dtype: ScalarType.Int64, device: device);
             var reverseMaps = InstructionAttention.Maps(store, InstructionAttention.TokenMask(reverseLengths, c.Tokenizer.ContextLength), all, h, w);
             store.Clear();
-            var reconstructed = c.Vae.Decode(schedule.PredictX0(ztr, epsReverse, tr) / scale) / 2 + 0.5;
+            var reconstructed = c.Vae.DecodeImages(schedule.PredictX0(ztr, epsReverse, tr) / scale);
 
             // 3. The losses; CLIP is frozen, its gradients reach the images.
             var input = x.index_select(0, rows);
@@ -143,11 +143,6 @@ public sealed class CecStep(UNet2DConditionModel unet, EditingComponents compone
         }
     }
 
-    Tensor ReEncode(Tensor images01)
-    {
-        using var posterior = components.Vae.Encode(images01 * 2 - 1);
-        return posterior.Mode();
-    }
 
     Tensor Timesteps(int count, Generator generator, Device device) =>
         Options.ForwardStart == ForwardStart.PureNoise

@@ -201,11 +201,7 @@ public sealed class InstructPix2PixPipeline
     }
 
     /// <summary>IP2P's image condition: <c>vae.encode(2x − 1).mode()</c>, not scaled (DESIGN §2).</summary>
-    public Tensor EncodeImageLatents(Tensor images01)
-    {
-        using var posterior = Vae.Encode(images01 * 2 - 1);
-        return posterior.Mode();
-    }
+    public Tensor EncodeImageLatents(Tensor images01) => Vae.EncodeImages(images01);
 
     /// <summary>UNet latents → images in [0,1]: <c>clamp(vae.decode(z / scaling)/2 + 0.5, 0, 1)</c>.</summary>
     public Tensor DecodeLatents(Tensor latents)

@@ -33,6 +33,6 @@ public sealed class TextToImage(UNet2DConditionModel unet, AutoencoderKL vae, Cl
             var guided = eps[1] + guidance * (eps[0] - eps[1]);
             latents = s.Step(guided, i, latents, noise).PrevSample.MoveToOuterDisposeScope();
         }
-        return (vae.Decode(latents / vae.Config.ScalingFactor) / 2 + 0.5).clamp(0, 1).MoveToOuterDisposeScope();
+        return vae.DecodeImages(latents / vae.Config.ScalingFactor).clamp(0, 1).MoveToOuterDisposeScope();
     }
 }

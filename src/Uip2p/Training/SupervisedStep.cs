@@ -23,9 +23,9 @@ public sealed class SupervisedStep(UNet2DConditionModel unet, EditingComponents 
         Tensor imageLatent, target;
         using (no_grad())
         {
-            using (var p = c.Vae.Encode(batch.Inputs.to(device) * 2 - 1)) imageLatent = p.Mode();
+            imageLatent = c.Vae.EncodeImages(batch.Inputs.to(device));
             // diffusers' IP2P training samples the edited latent's posterior; its mode keeps the target exact.
-            using (var p = c.Vae.Encode(batch.EditedImages.to(device) * 2 - 1)) target = p.Mode() * c.Vae.Config.ScalingFactor;
+            target = c.Vae.EncodeImages(batch.EditedImages.to(device)) * c.Vae.Config.ScalingFactor;
         }
         var draws = rand([b], generator: generator).data<float>().ToArray();
         var dropped = draws.Select(r => ConditioningDropout.Draw(r, conditioningDropout)).ToArray();

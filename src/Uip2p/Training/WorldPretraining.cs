@@ -392,8 +392,7 @@ public sealed class WorldPretraining(PretrainConfig config, string output, Actio
         var chunks = new List<Tensor>();
         for (int i = 0; i < _scenes.Length; i += 256)
         {
-            using var posterior = vae.Encode(_images[i..Math.Min(_scenes.Length, i + 256)] * 2 - 1);
-            chunks.Add(posterior.Mode() * vae.Config.ScalingFactor);
+            chunks.Add(vae.EncodeImages(_images[i..Math.Min(_scenes.Length, i + 256)]) * vae.Config.ScalingFactor);
         }
         _latents = cat(chunks, 0);
         _latents.DetachFromDisposeScope();

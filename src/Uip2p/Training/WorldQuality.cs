@@ -39,8 +39,7 @@ public static class WorldQuality
         for (int i = 0; i < scenes; i += 64)
         {
             var x = images[i..Math.Min(scenes, i + 64)];
-            using var posterior = vae.Encode(x * 2 - 1);
-            var recon = (vae.Decode(posterior.Mode()) / 2 + 0.5).clamp(0, 1);
+            var recon = vae.RoundTrip(x);
             var mse = (recon - x).square().mean([1, 2, 3]);
             psnr += (10 * (1 / mse).log10()).sum().item<float>();
         }

@@ -278,6 +278,25 @@ public sealed class AutoencoderKL : nn.Module
     }
 
     /// <summary>
+    /// Unscaled latents of images in [0, 1]: <c>encode(2x − 1).mode()</c> — IP2P's image condition as it is, and a
+    /// diffusion latent once multiplied by <see cref="AutoencoderKLConfig.ScalingFactor"/>.
+    /// </summary>
+    public Tensor EncodeImages(Tensor images01)
+    {
+        using var posterior = Encode(images01 * 2 - 1);
+        return posterior.Mode();
+    }
+
+    /// <summary>
+    /// Images in (about) [0, 1] from unscaled latents: <c>decode(z)/2 + 0.5</c>, not clamped, so gradients reach every
+    /// pixel (CEC's losses); clamp for display and scoring.
+    /// </summary>
+    public Tensor DecodeImages(Tensor z) => Decode(z) / 2 + 0.5;
+
+    /// <summary>Images in [0, 1] encoded and decoded again, clamped: the most a latent editor can show of them.</summary>
+    public Tensor RoundTrip(Tensor images01) => DecodeImages(EncodeImages(images01)).clamp(0, 1);
+
+    /// <summary>
     /// Renames old checkpoints' mid-block attention keys (<c>query/key/value/proj_attn</c>) to the current ones
     /// (<c>to_q/to_k/to_v/to_out.0</c>), squeezing 1×1-conv weights to linear ones as diffusers does on load.
     /// </summary>
