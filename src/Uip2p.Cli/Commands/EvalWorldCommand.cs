@@ -5,7 +5,6 @@ using Uip2p.Notebooks;
 using Uip2p.Imaging;
 using Uip2p.IO;
 using Uip2p.Pipelines;
-using Uip2p.Training;
 using static TorchSharp.torch;
 
 namespace Uip2p.Cli.Commands;

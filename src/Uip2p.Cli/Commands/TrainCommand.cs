@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Spectre.Console;
+using Uip2p.Objectives;
 using Uip2p.Training;
 
 namespace Uip2p.Cli.Commands;
@@ -61,7 +62,7 @@ static class TrainCommand
                 trainer.Progress = p =>
                 {
                     task.Value = p.Step;
-                    string terms = string.Join(" ", p.Values.Where(kv => kv.Key.StartsWith("loss/", StringComparison.Ordinal)).Select(kv => $"{kv.Key[5..]} {kv.Value:F3}"));
+                    string terms = string.Join(" ", p.Values.Where(kv => kv.Key.StartsWith(LossNames.Prefix, StringComparison.Ordinal)).Select(kv => $"{kv.Key[LossNames.Prefix.Length..]} {kv.Value:F3}"));
                     task.Description = $"{label} {p.Step}/{p.Steps} {terms}";
                     if (p.Event != null) AnsiConsole.MarkupLine($"  step {p.Step}: {Markup.Escape(p.Event)}");
                 };

@@ -1,8 +1,8 @@
 using Uip2p.Cec;
 using Uip2p.Data;
 using Uip2p.Models.Diffusion;
+using Uip2p.Pipelines;
 using Uip2p.Runtime;
-using Uip2p.Training;
 using static TorchSharp.torch;
 
 namespace Uip2p.Analysis;

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Uip2p.Cec;
 using Uip2p.Data;
+using Uip2p.Objectives;
+using Uip2p.Pipelines;
 using Uip2p.Runtime;
 using Uip2p.Training;
 using static TorchSharp.torch;
@@ -45,15 +47,13 @@ public static class TrainingBenchmark
             var unet = c.LoadEditor();
             unet.train();
             var optimizer = optim.AdamW(unet.parameters(), 1e-5);
-            var cec = new CecStep(unet, c, new CecOptions { ConditioningDropout = 0 });
-            var supervised = new SupervisedStep(unet, c, 0);
+            ITrainingObjective<EditBatch> objective = method == "cec" ? new CecStep(unet, c, new CecOptions { ConditioningDropout = 0 }) : new SupervisedStep(unet, c, 0);
             void Step(int i)
             {
                 using var scope = NewDisposeScope();
                 using var g = Seeding.Generator(i);
                 optimizer.zero_grad();
-                var loss = method == "cec" ? cec.Run(batch, g).Total : supervised.Run(batch, g);
-                loss.backward();
+                objective.Loss(batch, g).Total.backward();
                 optimizer.step();
             }
             Step(0);

@@ -1,6 +1,7 @@
 using Uip2p.Data;
 using Uip2p.Models.Diffusion;
-using Uip2p.Training;
+using Uip2p.Objectives;
+using Uip2p.Pipelines;
 using static TorchSharp.torch;
 
 namespace Uip2p.Cec;
@@ -8,7 +9,7 @@ namespace Uip2p.Cec;
 /// <summary>The losses of one CEC step (scalars with their graph) and what it produced, for logging.</summary>
 public sealed record CecResult(
     Tensor Total, Tensor Clip, Tensor Similarity, Tensor Attention, Tensor Reconstruction, Tensor Unconditional,
-    Tensor Edited, Tensor Reconstructed, int CycleRows)
+    Tensor Edited, Tensor Reconstructed, int CycleRows) : ILossTerms
 {
     /// <summary>A(i) of the forward and reverse passes, one <c>[rows, h·w]</c> map per layer (detached, for display).</summary>
     public IReadOnlyList<Tensor> ForwardAttention { get; init; } = [];
@@ -27,8 +28,8 @@ public sealed record CecResult(
     /// <summary>Each loss term by its log name.</summary>
     public IReadOnlyDictionary<string, Tensor> Terms => new Dictionary<string, Tensor>
     {
-        ["loss/cec"] = Total, ["loss/clip"] = Clip, ["loss/sim"] = Similarity, ["loss/attn"] = Attention,
-        ["loss/recon"] = Reconstruction, ["loss/uncond"] = Unconditional,
+        [LossNames.Cec] = Total, [LossNames.Clip] = Clip, [LossNames.Similarity] = Similarity, [LossNames.Attention] = Attention,
+        [LossNames.Reconstruction] = Reconstruction, [LossNames.Unconditional] = Unconditional,
     };
 }
 
@@ -46,9 +47,12 @@ public sealed record CecResult(
 /// own input instead (L_uncond) and stay out of the cycle. The VAE, text encoder and CLIP are frozen; their
 /// gradients flow through to the UNet.
 /// </summary>
-public sealed class CecStep(UNet2DConditionModel unet, EditingComponents components, CecOptions options)
+public sealed class CecStep(UNet2DConditionModel unet, EditingComponents components, CecOptions options) : ITrainingObjective<EditBatch>
 {
     public CecOptions Options { get; } = options;
+
+    /// <inheritdoc cref="Run"/>
+    public ILossTerms Loss(EditBatch batch, Generator generator) => Run(batch, generator);
 
     /// <summary>Runs the step on a batch; all randomness comes from <paramref name="generator"/>.</summary>
     public CecResult Run(EditBatch batch, Generator generator)

@@ -5,6 +5,7 @@ using Uip2p.Charts;
 using Uip2p.Data;
 using Uip2p.Evaluation;
 using Uip2p.Imaging;
+using Uip2p.Objectives;
 using Uip2p.Pipelines;
 using Uip2p.Training;
 using Uip2p.World;
@@ -105,8 +106,8 @@ public sealed class WorldDemo(DemoOptions options, string output)
     {
         foreach (var (name, title, terms) in new[]
                  {
-                     ("loss_uip2p", "UIP2P (CEC) training losses", new[] { "loss/cec", "loss/clip", "loss/sim", "loss/attn", "loss/recon" }),
-                     ("loss_supervised", "Supervised IP2P training loss", new[] { "loss/ddpm" }),
+                     ("loss_uip2p", "UIP2P (CEC) training losses", new[] { LossNames.Cec, LossNames.Clip, LossNames.Similarity, LossNames.Attention, LossNames.Reconstruction }),
+                     ("loss_supervised", "Supervised IP2P training loss", new[] { LossNames.Ddpm }),
                  })
         {
             string run = name == "loss_uip2p" ? "uip2p" : "supervised";
@@ -120,10 +121,10 @@ public sealed class WorldDemo(DemoOptions options, string output)
                 line.LegendText = term[5..];
                 line.MarkerSize = 0;
             }
-            var val = log.Where(l => l.Phase == "validation" && l.Values.ContainsKey("loss/cec")).ToList();
+            var val = log.Where(l => l.Phase == "validation" && l.Values.ContainsKey(LossNames.Cec)).ToList();
             if (val.Count > 0)
             {
-                var v = plot.Add.Scatter(val.Select(p => (double)p.Step).ToArray(), val.Select(p => p.Values["loss/cec"]).ToArray());
+                var v = plot.Add.Scatter(val.Select(p => (double)p.Step).ToArray(), val.Select(p => p.Values[LossNames.Cec]).ToArray());
                 v.LegendText = "validation L_CEC";
                 v.MarkerSize = 8;   // markers, not a dash pattern: Skia's SVG backend drops path effects
             }

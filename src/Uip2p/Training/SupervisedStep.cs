@@ -1,5 +1,7 @@
 using Uip2p.Data;
 using Uip2p.Models.Diffusion;
+using Uip2p.Objectives;
+using Uip2p.Pipelines;
 using static TorchSharp.torch;
 
 namespace Uip2p.Training;
@@ -10,8 +12,11 @@ namespace Uip2p.Training;
 /// ground-truth edited latent noised to t ~ U[0, 1000), and IP2P's conditioning dropout
 /// (<see cref="ConditioningDropout"/>). Needs ground-truth edited images, which CEC does not.
 /// </summary>
-public sealed class SupervisedStep(UNet2DConditionModel unet, EditingComponents components, double conditioningDropout = 0.05)
+public sealed class SupervisedStep(UNet2DConditionModel unet, EditingComponents components, double conditioningDropout = 0.05) : ITrainingObjective<EditBatch>
 {
+    /// <summary>L_DDPM as the one named term (<see cref="LossNames.Ddpm"/>).</summary>
+    public ILossTerms Loss(EditBatch batch, Generator generator) => LossTerms.Single(LossNames.Ddpm, Run(batch, generator));
+
     /// <summary>The loss on a batch; all randomness comes from <paramref name="generator"/>.</summary>
     public Tensor Run(EditBatch batch, Generator generator)
     {

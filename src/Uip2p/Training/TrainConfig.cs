@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Uip2p.Cec;
 using Uip2p.IO;
+using Uip2p.Pipelines;
 
 namespace Uip2p.Training;
 

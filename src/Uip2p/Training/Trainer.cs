@@ -6,6 +6,7 @@ using Uip2p.Checkpoints;
 using Uip2p.Data;
 using Uip2p.Imaging;
 using Uip2p.Models.Diffusion;
+using Uip2p.Objectives;
 using Uip2p.Pipelines;
 using Uip2p.Runtime;
 using static TorchSharp.torch;
@@ -79,7 +80,7 @@ public sealed class Trainer
         EditingComponents.Check(Config.Components, Config.Resolution, Config.Clip, Config.ClipTokenizer, requireClip: cecMethod, Config.InitUnet);
         var components = Components = EditingComponents.Load(Config.Components, clip: Config.Clip, clipTokenizer: Config.ClipTokenizer, requireClip: cecMethod);
         // Model selection by validation L_CEC (the paper's) needs the CLIP; a supervised run without one selects by its own loss.
-        string validationTerm = components.LossClip is null ? "loss/ddpm" : "loss/cec", validationName = components.LossClip is null ? "L_DDPM" : "L_CEC";
+        string validationTerm = components.LossClip is null ? LossNames.Ddpm : LossNames.Cec, validationName = components.LossClip is null ? "L_DDPM" : "L_CEC";
         var (train, validation) = LoadData();
         Directory.CreateDirectory(Output);
         if (!resume) AtomicFile.WriteAllText(ConfigPath, Config.ToJson());
@@ -88,7 +89,7 @@ public sealed class Trainer
         var optimizer = optim.AdamW(unet.parameters(), Config.LearningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: Config.WeightDecay);
         using var ema = Config.EmaDecay is { } decay ? new Ema(unet, decay) : null;
         var cec = new CecStep(unet, components, Config.Cec);
-        var supervised = new SupervisedStep(unet, components, Config.ConditioningDropout);
+        ITrainingObjective<EditBatch> objective = Config.Method == TrainMethod.Cec ? cec : new SupervisedStep(unet, components, Config.ConditioningDropout);
 
         int start = 0;
         long position = 0;
@@ -112,7 +113,7 @@ public sealed class Trainer
         else Seeding.SeedEverything(Config.Seed);
 
         using var log = new TrainingLog(Output, Config.TensorBoard, start);
-        CecResult? lastCec = null;
+        ILossTerms? lastLosses = null;
         EditBatch? lastBatch = null;
         for (int step = start; step < Config.Steps; step++)
         {
@@ -121,60 +122,16 @@ public sealed class Trainer
                 ? LearningRate.WarmupCosine(step, Config.Steps, Config.LearningRate, Config.WarmupSteps, floor: 0)
                 : Config.LearningRate * Math.Min(1.0, (step + 1.0) / Math.Max(1, Config.WarmupSteps));
             LearningRate.Set(optimizer, lr);
-            // LibTorch 2.10's CPU convolutions (oneDNN) now and then return NaN for one call, in a fresh
-            // process, with nothing wrong in the model (seen in the VAE decoder's backward inside CEC, and
-            // earlier in the UNet's). A step whose losses or gradients are not finite is therefore computed
-            // again with the same random draws and data; only a NaN that repeats stops the run. A clean
-            // recomputation is bit-identical, so resumed runs still match uninterrupted ones.
-            Dictionary<string, double> sums = [];
-            double norm = 0;
             long stepStart = position;
-            for (int attempt = 1; ; attempt++)
+            var outcome = OptimizerStep.Run(optimizer, unet.parameters(), step, Config.GradientAccumulation, Config.MaxGradNorm, micro =>
             {
-                optimizer.zero_grad();
-                position = stepStart;
-                sums = [];
-                (string Term, double Value, IReadOnlyList<string> Ids)? bad = null;
-                for (int micro = 0; micro < Config.GradientAccumulation && bad is null; micro++)
-                {
-                    var batch = train.Batch(position, Config.BatchSize);
-                    position += Config.BatchSize;
-                    using var generator = Seeding.Generator(StableSeed.Of(Config.Seed, "step", step, micro));
-                    Dictionary<string, Tensor> terms;
-                    Tensor total;
-                    if (Config.Method == TrainMethod.Cec)
-                    {
-                        var result = cec.Run(batch, generator);
-                        terms = result.Terms.ToDictionary();
-                        total = result.Total;
-                        lastCec = result;
-                    }
-                    else
-                    {
-                        total = supervised.Run(batch, generator);
-                        terms = new() { ["loss/ddpm"] = total };
-                    }
-                    var values = terms.ToDictionary(kv => kv.Key, kv => (double)kv.Value.detach().item<float>());
-                    if (values.FirstOrDefault(kv => !double.IsFinite(kv.Value)) is { Key: not null } nan)
-                    {
-                        bad = (nan.Key, nan.Value, batch.Ids);
-                        break;
-                    }
-                    (total / Config.GradientAccumulation).backward();
-                    foreach (var (k, v) in values) sums[k] = sums.GetValueOrDefault(k) + v / Config.GradientAccumulation;
-                    lastBatch = batch;
-                    if (micro == Config.GradientAccumulation - 1)
-                    {
-                        norm = nn.utils.clip_grad_norm_(unet.parameters(), Config.MaxGradNorm);
-                        if (!double.IsFinite(norm)) bad = ("gradient norm", norm, batch.Ids);
-                    }
-                }
-                if (bad is null) break;
-                if (attempt == 3)
-                    NonFiniteGuard.Check(step + 1, new Dictionary<string, double> { [bad.Value.Term] = bad.Value.Value }, bad.Value.Ids, lastCheckpoint);
-                Report(step, [], clock, start, $"{bad.Value.Term} not finite in step {step + 1}; computing it again (attempt {attempt + 1} of 3)");
-            }
-            optimizer.step();
+                var batch = lastBatch = train.Batch(position, Config.BatchSize);
+                position += Config.BatchSize;
+                using var generator = Seeding.Generator(StableSeed.Of(Config.Seed, "step", step, micro));
+                return (lastLosses = objective.Loss(batch, generator), batch.Ids);
+            }, lastCheckpoint, beforeAttempt: () => position = stepStart, retrying: message => Report(step, [], clock, start, message));
+            var sums = outcome.Terms;
+            double norm = outcome.GradNorm;
             ema?.Update(unet);
             int done = step + 1;
             sums["grad_norm"] = norm;
@@ -192,12 +149,12 @@ public sealed class Trainer
                 evt = $"validation {validationName} {v:F4}{(isBest ? " (best)" : "")}";
             }
             if (done % Config.SampleEvery == 0 || done == Config.Steps)
-                Sample(done, validation, unet, log, Config.Method == TrainMethod.Cec ? (lastBatch, lastCec) : (null, null));
+                Sample(done, validation, unet, log, lastBatch, lastLosses);
             if (done % Config.CheckpointEvery == 0 || done == Config.Steps || isBest)
                 lastCheckpoint = Checkpoints.Save(new TrainingState(done, position, best, bestStep, CheckpointStore.SaveRng()), unet, optimizer, ema, isBest, Config.KeepCheckpoints);
             Report(done, sums, clock, start, evt);
             AfterStep?.Invoke(done, unet);
-            lastCec = null;
+            lastLosses = null;
             lastBatch = null;
             if (stop.IsCancellationRequested && done < Config.Steps)
             {
@@ -305,7 +262,7 @@ public sealed class Trainer
         return sum / Math.Max(1, n);
     }
 
-    void Sample(int step, EditBatches validation, UNet2DConditionModel unet, TrainingLog log, (EditBatch? Batch, CecResult? Cec) last)
+    void Sample(int step, EditBatches validation, UNet2DConditionModel unet, TrainingLog log, EditBatch? lastBatch, ILossTerms? lastLosses)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
@@ -327,9 +284,9 @@ public sealed class Trainer
         string path = Path.Combine(folder, $"step-{step:D6}.png");
         grid.Save(path);
         log.Image("samples/edits", path, step);
-        if (last is { Batch: { } b, Cec: { CycleRows: > 0 } c })
+        // An objective that runs a cycle (CEC) also shows the cycle itself: input, one-step forward edit, one-step reconstruction.
+        if (lastBatch is { } b && lastLosses is CecResult { CycleRows: > 0 } c)
         {
-            // The training cycle itself: input, one-step forward edit, one-step reconstruction.
             var cycle = new ImageGrid(3) { ColumnHeaders = ["input", "forward edit (x̂₀)", "reconstruction"], Title = $"CEC step {step}" };
             for (int i = 0; i < Math.Min(c.CycleRows, Config.SampleCount); i++)
             {

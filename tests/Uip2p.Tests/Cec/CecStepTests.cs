@@ -1,6 +1,7 @@
 using TorchSharp;
 using Uip2p.Cec;
 using Uip2p.Data;
+using Uip2p.Pipelines;
 using Uip2p.Runtime;
 using Uip2p.Tests.Training;
 using Uip2p.Training;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Uip2p.Checkpoints;
 using Uip2p.Data;
+using Uip2p.Objectives;
 using Uip2p.Tests.Cli;
 using Uip2p.Training;
 using static TorchSharp.torch;

@@ -1,4 +1,4 @@
-namespace Uip2p.Training;
+namespace Uip2p.Objectives;
 
 /// <summary>
 /// InstructPix2Pix's conditioning dropout (DESIGN §2): with r ~ U(0,1), the instruction is nulled when

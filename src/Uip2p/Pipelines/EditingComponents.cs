@@ -8,7 +8,7 @@ using Uip2p.Schedulers;
 using Uip2p.Text;
 using static TorchSharp.torch;
 
-namespace Uip2p.Training;
+namespace Uip2p.Pipelines;
 
 /// <summary>
 /// The frozen parts of instruction-editing training, loaded from a components folder in the diffusers
