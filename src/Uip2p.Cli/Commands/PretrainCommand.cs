@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Spectre.Console;
+using Uip2p.World.Pretraining;
 using Uip2p.Training;
 
 namespace Uip2p.Cli.Commands;
@@ -49,7 +50,7 @@ static class PretrainCommand
             if (result.GetValue(evaluate))
                 AnsiConsole.WriteLine(WorldQuality.Evaluate(folder).ToString());
             if (result.GetValue(ship) is { } target)
-                AnsiConsole.MarkupLine($"shipped (float16) → [green]{Markup.Escape(target)}[/]: {Markup.Escape(WorldPretraining.Ship(folder, target).ToString())}");
+                AnsiConsole.MarkupLine($"shipped (float16) → [green]{Markup.Escape(target)}[/]: {Markup.Escape(WorldShipping.Ship(folder, target).ToString())}");
             return 0;
         });
         return command;

@@ -43,6 +43,9 @@ public sealed class CheckpointStore(string folder)
 {
     public string Folder { get; } = folder;
 
+    /// <summary>The model's weights file in each checkpoint: <c>unet.safetensors</c> for editing runs, <c>model.safetensors</c> for a pretraining stage's VAE or CLIP.</summary>
+    public string ModelFile { get; init; } = "unet.safetensors";
+
     /// <summary>Called after each file of a checkpoint is written (before the folder is renamed into place): progress, or fault injection in tests.</summary>
     public Action<string>? OnFileWritten { get; init; }
 
@@ -67,8 +70,8 @@ public sealed class CheckpointStore(string folder)
         try
         {
             void Written(string file) => OnFileWritten?.Invoke(Path.Combine(temp, file));
-            SafetensorsFile.Save(Path.Combine(temp, "unet.safetensors"), unet.state_dict());
-            Written("unet.safetensors");
+            SafetensorsFile.Save(Path.Combine(temp, ModelFile), unet.state_dict());
+            Written(ModelFile);
             if (ema != null)
             {
                 SafetensorsFile.Save(Path.Combine(temp, "ema.safetensors"), ema.State.ToDictionary());
@@ -110,14 +113,14 @@ public sealed class CheckpointStore(string folder)
     public Checkpoint Load(string name)
     {
         string dir = Path.Combine(Folder, name);
-        foreach (string f in new[] { "unet.safetensors", "optimizer.bin", "state.json" })
+        foreach (string f in new[] { ModelFile, "optimizer.bin", "state.json" })
             if (!File.Exists(Path.Combine(dir, f))) throw new FileNotFoundException($"Checkpoint {dir} has no {f}.", Path.Combine(dir, f));
         string statePath = Path.Combine(dir, "state.json");
         JsonNode node;
         try { node = JsonNode.Parse(File.ReadAllText(statePath)) ?? throw new InvalidDataException($"{statePath}: empty."); }
         catch (System.Text.Json.JsonException e) { throw new InvalidDataException($"{statePath}: not valid JSON ({e.Message}).", e); }
         string ema = Path.Combine(dir, "ema.safetensors");
-        return new Checkpoint(dir, TrainingState.FromJson(node, statePath), SafetensorsFile.Load(Path.Combine(dir, "unet.safetensors")),
+        return new Checkpoint(dir, TrainingState.FromJson(node, statePath), SafetensorsFile.Load(Path.Combine(dir, ModelFile)),
             File.Exists(ema) ? SafetensorsFile.Load(ema) : null, Path.Combine(dir, "optimizer.bin"));
     }
 

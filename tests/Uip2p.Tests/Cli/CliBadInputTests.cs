@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Reflection;
 using System.Text.RegularExpressions;
+using Uip2p.World.Pretraining;
 using Uip2p.Tests.Training;
 using Uip2p.Training;
 

@@ -1,3 +1,4 @@
+using Uip2p.World.Pretraining;
 using Uip2p.Models.Clip;
 using Uip2p.Pipelines;
 using Uip2p.Text;
@@ -66,5 +67,30 @@ public class PretrainingTests
         Assert.Contains("'vae_steps' takes an integer, not 2.5", Assert.Throws<InvalidDataException>(() => new PretrainConfig().With(["vae_steps=2.5"])).Message);
         Assert.Contains("'unet_batch' takes an integer, not null", Assert.Throws<InvalidDataException>(() => new PretrainConfig().With(["unet_batch=null"])).Message);
         Assert.Contains("expected key=value", Assert.Throws<ArgumentException>(() => new PretrainConfig().With(["vae_steps"])).Message);
+    }
+
+    [Fact]
+    public void A_resumed_run_reproduces_an_uninterrupted_one_bit_for_bit()
+    {
+        using var whole = new TempDir();
+        using var resumed = new TempDir();
+        new WorldPretraining(Tiny, whole.Path).Run();
+        // Crash in the middle of the UNet stage, between checkpoints (step 3 of 4, after the step-2 checkpoint).
+        Assert.Throws<Crash>(() => new WorldPretraining(Tiny, resumed.Path, (stage, step, _, _) =>
+        {
+            if (stage == "unet" && step == 3) throw new Crash();
+        }).Run());
+        new WorldPretraining(Tiny, resumed.Path).Run();
+        foreach (string file in new[] { "vae/diffusion_pytorch_model.safetensors", "clip/model.safetensors", "text_encoder/model.safetensors",
+                     "unet/diffusion_pytorch_model.safetensors", "editor/diffusion_pytorch_model.safetensors" })
+        {
+            var a = Uip2p.Checkpoints.SafetensorsFile.Load(Path.Combine(whole.Path, file));
+            var b = Uip2p.Checkpoints.SafetensorsFile.Load(Path.Combine(resumed.Path, file));
+            Assert.Equal(a.Keys.Order(), b.Keys.Order());
+            Assert.All(a, kv => Assert.True(kv.Value.eq(b[kv.Key]).all().item<bool>(), $"{file}: {kv.Key} differs"));
+        }
+        // The step checkpoints live in the workbench's one checkpoint layout, one folder per stage.
+        Assert.True(File.Exists(Path.Combine(whole.Path, "checkpoints", "unet", "step-000004", "model.safetensors")));
+        Assert.Equal("step-000004", File.ReadAllText(Path.Combine(whole.Path, "checkpoints", "unet", "latest")).Trim());
     }
 }

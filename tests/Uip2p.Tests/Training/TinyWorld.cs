@@ -1,3 +1,4 @@
+using Uip2p.World.Pretraining;
 using Uip2p.Training;
 using Uip2p.World;
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Uip2p.World.Pretraining;
 using Uip2p.Training;
 
 namespace Uip2p.Tests.World;

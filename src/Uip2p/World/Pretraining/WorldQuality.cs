@@ -5,7 +5,7 @@ using Uip2p.Text;
 using Uip2p.World;
 using static TorchSharp.torch;
 
-namespace Uip2p.Training;
+namespace Uip2p.World.Pretraining;
 
 /// <summary>The quality bars of the pretrained world components, measured on held-out scenes.</summary>
 public sealed record WorldQualityReport(double VaePsnr, double ClipTop1Of16, double ColourProbe, double ShapeProbe, double TextToImageRightCaption)
