@@ -19,10 +19,11 @@ static class BenchCommand
         var output = new Option<string?>("--out") { Description = "Also write the results as JSON here." };
         var training = new Option<string?>("--training") { Description = "World components folder: time a CEC step against a supervised step on the same batch (and --rss-steps)." };
         var batch = new Option<int>("--batch") { Description = "Batch size of the training benchmarks.", DefaultValueFactory = _ => 8 };
+        var pretrain = new Option<string[]>("--pretrain") { Description = "Time one step of every world pretraining stage for each config named: defaults (PretrainConfig's), or a pretrained folder (its pretrain.json, e.g. data/world).", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [] };
         var rssSteps = new Option<int>("--rss-steps") { Description = "With --training: run this many CEC steps and sample the process RSS every 100 (0: skip).", DefaultValueFactory = _ => 0 };
-        var command = new Command("bench", "Time an SD1.5-size UNet forward and forward+backward (FLOPs, peak memory, share of this machine's sgemm rate), the tiny pipeline's edits, and (--training) CEC vs supervised training steps and RSS over a long CEC run.")
+        var command = new Command("bench", "Time an SD1.5-size UNet forward and forward+backward (FLOPs, peak memory, share of this machine's sgemm rate), the tiny pipeline's edits, and (--training) CEC vs supervised training steps and RSS over a long CEC run, and (--pretrain) one step of every world pretraining stage.")
         {
-            unet, latent, repeats, steps, output, training, batch, rssSteps,
+            unet, latent, repeats, steps, output, training, batch, rssSteps, pretrain,
         };
         command.SetAction(result =>
         {
@@ -33,6 +34,9 @@ static class BenchCommand
             Check.Range("--batch", result.GetValue(batch), 1, 1024);
             Check.Range("--rss-steps", result.GetValue(rssSteps), 0, 1_000_000);
             if (result.GetValue(training) is { } t) Check.ExistingFolder("--training", t);
+            var pretrainConfigs = (result.GetValue(pretrain) ?? []).Select(p => p == "defaults"
+                ? (Label: "defaults", Config: new Uip2p.World.Pretraining.PretrainConfig())
+                : (Label: Path.GetFileName(Path.TrimEndingDirectorySeparator(p)), Config: Uip2p.Benchmarks.PretrainingBenchmark.ConfigOf(Check.ExistingFolder("--pretrain", p)))).ToList();
             if (result.GetValue(output) is { } o) Check.OutputFile("--out", o, ".json");
             GlobalOptions.Apply(result);
             void Log(string line) => AnsiConsole.MarkupLine(Markup.Escape(line));
@@ -67,6 +71,8 @@ static class BenchCommand
                 }
                 finally { Directory.Delete(data, recursive: true); }
             }
+            foreach (var (label, config) in pretrainConfigs)
+                results.AddRange(PretrainingBenchmark.Run(label, config, result.GetValue(repeats), Log));
             var table = new Table().AddColumns("benchmark", "seconds", "peak RSS (GB)", "GFLOP", "GFLOP/s", "of sgemm");
             foreach (var r in results)
                 table.AddRow(Markup.Escape(r.Name), $"{r.Seconds:F3}", $"{r.PeakBytes / 1e9:F2}",

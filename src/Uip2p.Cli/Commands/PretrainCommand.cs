@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Spectre.Console;
+using Uip2p.IO;
 using Uip2p.World.Pretraining;
-using Uip2p.Training;
 
 namespace Uip2p.Cli.Commands;
 
@@ -10,7 +10,8 @@ static class PretrainCommand
 {
     public static Command Create()
     {
-        var output = new Option<string>("--out") { Description = "Output folder (diffusers layout + clip/); rerunning resumes from its checkpoints.", Required = true };
+        var output = new Option<string>("--out") { Description = "Output folder (diffusers layout + clip/); rerunning resumes from its checkpoints." };
+        var measure = new Option<string?>("--measure") { Description = "Train nothing: measure this pretrained folder's quality bars (e.g. data/world) and write them into its quality.json." };
         var scale = new Option<double>("--steps-scale") { Description = "Multiply every stage's step count (e.g. 0.05 for a smoke run).", DefaultValueFactory = _ => 1.0 };
         var seed = new Option<int>("--seed") { Description = "Seed of scenes, initialisation and batches.", DefaultValueFactory = _ => 1 };
         var ship = new Option<string?>("--ship") { Description = "Also write a float16 copy without checkpoints here, with its measured quality in quality.json (how data/world was made)." };
@@ -18,10 +19,21 @@ static class PretrainCommand
         var evaluate = new Option<bool>("--evaluate") { Description = "Measure the quality bars afterwards (PSNR, CLIP retrieval and probes, text-to-image).", DefaultValueFactory = _ => true };
         var command = new Command("pretrain", "Pretrain the embedded world's components (VAE, CLIP, text-to-image UNet, input-reconstruction editor) with the real classes and write them in the Hugging Face/diffusers layout.")
         {
-            output, scale, seed, set, evaluate, ship,
+            output, scale, seed, set, evaluate, ship, measure,
         };
         command.SetAction(result =>
         {
+            if (result.GetValue(measure) is { } measured)
+            {
+                Check.ExistingFolder("--measure", measured);
+                if (result.GetValue(output) is not null) throw new UsageException("--measure trains nothing: leave out --out.");
+                GlobalOptions.Apply(result);
+                var quality = WorldQuality.Evaluate(measured);
+                AtomicFile.WriteAllText(Path.Combine(measured, "quality.json"), quality.ToJson().ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+                AnsiConsole.MarkupLine($"{Markup.Escape(quality.ToString())}\nwrote [green]{Markup.Escape(Path.Combine(measured, "quality.json"))}[/]");
+                return 0;
+            }
+            if (result.GetValue(output) is null) throw new UsageException("--out is required (or --measure FOLDER to measure a pretrained folder).");
             double s = Check.Range("--steps-scale", result.GetValue(scale), 0, 100, minExclusive: true);
             Check.OutputFolder("--out", result.GetValue(output)!);
             if (result.GetValue(ship) is { } shipTo) Check.OutputFolder("--ship", shipTo);

@@ -19,6 +19,7 @@ public class QualityTests
         double R(string key) => recorded[key]!.GetValue<double>();
         var report = WorldQuality.Evaluate(folder);
         Assert.True(report.VaePsnr >= R("vae_psnr_db") - 0.3, $"VAE PSNR {report.VaePsnr:F2} dB, shipped {R("vae_psnr_db"):F2}");
+        Assert.True(report.VaeObjectsRead >= R("vae_objects_read") - 0.02, $"objects read from VAE round trips {report.VaeObjectsRead:P1}, shipped {R("vae_objects_read"):P1}");
         Assert.True(report.ClipTop1Of16 >= R("clip_top1_of_16") - 0.03, $"CLIP top-1 {report.ClipTop1Of16:P1}, shipped {R("clip_top1_of_16"):P1}");
         Assert.True(report.ColourProbe >= R("colour_probe") - 0.05, $"colour probe {report.ColourProbe:P1}, shipped {R("colour_probe"):P1}");
         Assert.True(report.ShapeProbe >= R("shape_probe") - 0.05, $"shape probe {report.ShapeProbe:P1}, shipped {R("shape_probe"):P1}");
