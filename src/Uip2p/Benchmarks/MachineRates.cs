@@ -24,6 +24,24 @@ public static class MachineRates
         return 2.0 * n * n * n / best;
     }
 
+    /// <summary>
+    /// Times <paramref name="step"/> (called with 1, 2, …) best of <paramref name="repeats"/> after one warm-up call (0), with
+    /// the peak RSS reached while the timed calls ran.
+    /// </summary>
+    public static (double Seconds, long PeakBytes) BestOf(Action<int> step, int repeats)
+    {
+        step(0);
+        ResetPeakMemory();
+        double best = double.MaxValue;
+        for (int i = 1; i <= repeats; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            step(i);
+            best = Math.Min(best, sw.Elapsed.TotalSeconds);
+        }
+        return (best, PeakMemoryBytes());
+    }
+
     /// <summary>Resets the kernel's peak-RSS mark (Linux: /proc/self/clear_refs); false where not possible.</summary>
     public static bool ResetPeakMemory()
     {

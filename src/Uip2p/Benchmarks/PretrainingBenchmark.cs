@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using TorchSharp;
@@ -78,16 +77,8 @@ public static class PretrainingBenchmark
                 nn.utils.clip_grad_norm_(model.parameters(), 1.0);
                 optimizer.step();
             }
-            Step(0);
-            MachineRates.ResetPeakMemory();
-            double best = double.MaxValue;
-            for (int i = 1; i <= repeats; i++)
-            {
-                var sw = Stopwatch.StartNew();
-                Step(i);
-                best = Math.Min(best, sw.Elapsed.TotalSeconds);
-            }
-            var r = new BenchResult($"pretrain {stage} step, {label} (batch {batch})", best, MachineRates.PeakMemoryBytes(), 0, 0);
+            var (seconds, peak) = MachineRates.BestOf(Step, repeats);
+            var r = new BenchResult($"pretrain {stage} step, {label} (batch {batch})", seconds, peak, 0, 0);
             log?.Invoke($"{r.Name}: {r.Seconds:F3} s, peak RSS {r.PeakBytes / 1e9:F2} GB");
             results.Add(r);
         }

@@ -56,16 +56,8 @@ public static class TrainingBenchmark
                 objective.Loss(batch, g).Total.backward();
                 optimizer.step();
             }
-            Step(0);
-            MachineRates.ResetPeakMemory();
-            double best = double.MaxValue;
-            for (int i = 1; i <= repeats; i++)
-            {
-                var sw = Stopwatch.StartNew();
-                Step(i);
-                best = Math.Min(best, sw.Elapsed.TotalSeconds);
-            }
-            var r = new BenchResult($"{method} training step (world, batch {batchSize})", best, MachineRates.PeakMemoryBytes(), 0, 0);
+            var (seconds, peak) = MachineRates.BestOf(Step, repeats);
+            var r = new BenchResult($"{method} training step (world, batch {batchSize})", seconds, peak, 0, 0);
             log?.Invoke($"{r.Name}: {r.Seconds:F3} s, peak RSS {r.PeakBytes / 1e9:F2} GB");
             results.Add(r);
         }
