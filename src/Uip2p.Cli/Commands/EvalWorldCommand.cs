@@ -19,7 +19,7 @@ static class EvalWorldCommand
     public static Command Create()
     {
         var components = new Option<string>("--components") { Description = "World components (vae/, editor/, …; default: data/world of this repository)." };
-        var model = new Option<string[]>("--model") { Description = "Editors as NAME=FOLDER (an InstructPix2Pix folder; FOLDER 'start' is the components' editor/). Repeatable.", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [] };
+        var model = new Option<string[]>("--model") { Description = "Editors as NAME=FOLDER: an InstructPix2Pix folder, an editing UNet folder used with the components (e.g. data/world/editors/uip2p), or 'start' for the components' editor/. Repeatable.", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [] };
         var count = new Option<int>("--count") { Description = "Held-out edits (generated from --seed, all kinds).", DefaultValueFactory = _ => 300 };
         var seed = new Option<int>("--seed") { Description = "World seed of the held-out edits (training data uses other seeds).", DefaultValueFactory = _ => 3001 };
         var output = new Option<string>("--out") { Description = "Output folder: data/ (the held-out edits), scores.csv, scores_per_edit.csv, summary.md, edits.png/svg/pdf.", Required = true };
@@ -118,5 +118,7 @@ static class EvalWorldCommand
     }
 
     static InstructPix2PixPipeline Pipeline(EditingComponents c, string folder) =>
-        folder == "start" ? c.Pipeline(c.LoadEditor()) : InstructPix2PixPipeline.Load(folder);
+        folder == "start" ? c.Pipeline(c.LoadEditor())
+        : File.Exists(Path.Combine(folder, "model_index.json")) ? InstructPix2PixPipeline.Load(folder)
+        : c.Pipeline(DiffusersFolder.LoadUNet(folder));   // a shipped editor: its UNet alone, with these components
 }

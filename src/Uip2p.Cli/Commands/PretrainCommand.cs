@@ -11,6 +11,7 @@ static class PretrainCommand
     public static Command Create()
     {
         var output = new Option<string>("--out") { Description = "Output folder (diffusers layout + clip/); rerunning resumes from its checkpoints." };
+        var editor = new Option<string[]>("--editor") { Description = "With --ship: also ship a trained editor as NAME=MODEL (a uip2p train run's model/ folder) under editors/NAME/ (its UNet in float16). Repeatable.", DefaultValueFactory = _ => [] };
         var measure = new Option<string?>("--measure") { Description = "Train nothing: measure this pretrained folder's quality bars (e.g. data/world) and write them into its quality.json." };
         var scale = new Option<double>("--steps-scale") { Description = "Multiply every stage's step count (e.g. 0.05 for a smoke run).", DefaultValueFactory = _ => 1.0 };
         var seed = new Option<int>("--seed") { Description = "Seed of scenes, initialisation and batches.", DefaultValueFactory = _ => 1 };
@@ -19,7 +20,7 @@ static class PretrainCommand
         var evaluate = new Option<bool>("--evaluate") { Description = "Measure the quality bars afterwards (PSNR, CLIP retrieval and probes, text-to-image).", DefaultValueFactory = _ => true };
         var command = new Command("pretrain", "Pretrain the embedded world's components (VAE, CLIP, text-to-image UNet, input-reconstruction editor) with the real classes and write them in the Hugging Face/diffusers layout.")
         {
-            output, scale, seed, set, evaluate, ship, measure,
+            output, scale, seed, set, evaluate, ship, measure, editor,
         };
         command.SetAction(result =>
         {
@@ -34,6 +35,13 @@ static class PretrainCommand
                 return 0;
             }
             if (result.GetValue(output) is null) throw new UsageException("--out is required (or --measure FOLDER to measure a pretrained folder).");
+            var editors = (result.GetValue(editor) ?? []).Select(e =>
+            {
+                int eq = e.IndexOf('=');
+                if (eq <= 0 || eq == e.Length - 1) throw new UsageException($"--editor {e}: expected NAME=MODEL.");
+                return (Name: e[..eq], Model: Check.ExistingFolder("--editor", e[(eq + 1)..]));
+            }).ToList();
+            if (editors.Count > 0 && result.GetValue(ship) is null) throw new UsageException("--editor ships with the components: give --ship DIR too.");
             double s = Check.Range("--steps-scale", result.GetValue(scale), 0, 100, minExclusive: true);
             Check.OutputFolder("--out", result.GetValue(output)!);
             if (result.GetValue(ship) is { } shipTo) Check.OutputFolder("--ship", shipTo);
@@ -62,7 +70,7 @@ static class PretrainCommand
             if (result.GetValue(evaluate))
                 AnsiConsole.WriteLine(WorldQuality.Evaluate(folder).ToString());
             if (result.GetValue(ship) is { } target)
-                AnsiConsole.MarkupLine($"shipped (float16) → [green]{Markup.Escape(target)}[/]: {Markup.Escape(WorldShipping.Ship(folder, target).ToString())}");
+                AnsiConsole.MarkupLine($"shipped (float16) → [green]{Markup.Escape(target)}[/]: {Markup.Escape(WorldShipping.Ship(folder, target, editors).ToString())}");
             return 0;
         });
         return command;

@@ -84,10 +84,7 @@ public sealed class WorldDemo(DemoOptions options, string output)
         // References: doing nothing, and the ground truth through the VAE (what any latent editor can at best show).
         Add(held.Row("identity", null, Options.Edit));
         foreach (var (name, make) in models) Add(held.Row(name, make(), Options.Edit));
-        Add(held.Row(VaeReference, b =>
-        {
-            return components.Vae.RoundTrip(b.CleanEditedImages!);
-        }));
+        Add(held.Row(VaeReference, b => components.Vae.RoundTrip(b.CleanEditedImages!)));
 
         var report = new DemoReport(output, rows, clock.Elapsed);
         DemoRows.WriteCsv(Path.Combine(output, "scores.csv"), rows);
