@@ -8,8 +8,12 @@ using static TorchSharp.torch;
 namespace Uip2p.World.Pretraining;
 
 /// <summary>The quality bars of the pretrained world components, measured on held-out scenes.</summary>
-/// <remarks><see cref="VaeObjectsRead"/>: the share of objects whose colour and shape the scene reader recovers, in their slot, from VAE round trips.</remarks>
-public sealed record WorldQualityReport(double VaePsnr, double ClipTop1Of16, double ColourProbe, double ShapeProbe, double TextToImageRightCaption, double VaeObjectsRead)
+/// <remarks>
+/// <see cref="VaeObjectsRead"/>: the share of objects whose colour and shape the scene reader recovers, in their slot, from
+/// VAE round trips; <see cref="VaeColoursRead"/> and <see cref="VaeShapesRead"/> count each attribute alone.
+/// </remarks>
+public sealed record WorldQualityReport(double VaePsnr, double ClipTop1Of16, double ColourProbe, double ShapeProbe, double TextToImageRightCaption,
+    double VaeObjectsRead, double VaeColoursRead = double.NaN, double VaeShapesRead = double.NaN)
 {
     /// <summary>The aims of issue 12 for components strong enough to edit with.</summary>
     public static readonly IReadOnlyDictionary<string, double> Aims = new Dictionary<string, double>
@@ -23,13 +27,13 @@ public sealed record WorldQualityReport(double VaePsnr, double ClipTop1Of16, dou
         foreach (var (k, v) in Aims) aims[k] = v;
         return new()
         {
-            ["vae_psnr_db"] = Math.Round(VaePsnr, 3), ["vae_objects_read"] = VaeObjectsRead, ["clip_top1_of_16"] = ClipTop1Of16, ["colour_probe"] = ColourProbe,
+            ["vae_psnr_db"] = Math.Round(VaePsnr, 3), ["vae_objects_read"] = VaeObjectsRead, ["vae_colours_read"] = VaeColoursRead, ["vae_shapes_read"] = VaeShapesRead, ["clip_top1_of_16"] = ClipTop1Of16, ["colour_probe"] = ColourProbe,
             ["shape_probe"] = ShapeProbe, ["text_to_image_right_caption"] = TextToImageRightCaption, ["aims"] = aims,
         };
     }
 
     public override string ToString() =>
-        $"VAE PSNR {VaePsnr:F2} dB; objects read from VAE round trips {VaeObjectsRead:P1}; CLIP caption→image top-1 of 16 {ClipTop1Of16:P1}; colour probe {ColourProbe:P1}; shape probe {ShapeProbe:P1}; text-to-image right caption {TextToImageRightCaption:P1}";
+        $"VAE PSNR {VaePsnr:F2} dB; objects read from VAE round trips {VaeObjectsRead:P1} (colour {VaeColoursRead:P1}, shape {VaeShapesRead:P1}); CLIP caption→image top-1 of 16 {ClipTop1Of16:P1}; colour probe {ColourProbe:P1}; shape probe {ShapeProbe:P1}; text-to-image right caption {TextToImageRightCaption:P1}";
 }
 
 /// <summary>Measures a pretrained world folder (vae/, clip/, text_encoder/, tokenizer/, unet/, scheduler/).</summary>
@@ -47,7 +51,7 @@ public static class WorldQuality
 
         // VAE: mean per-image PSNR of decode(encode(x).mode()), and the objects the scene reader finds again in it.
         double psnr = 0;
-        int objects = 0, read = 0;
+        int objects = 0, read = 0, coloursRead = 0, shapesRead = 0;
         for (int i = 0; i < scenes; i += 64)
         {
             var x = images[i..Math.Min(scenes, i + 64)];
@@ -60,7 +64,10 @@ public static class WorldQuality
                 foreach (var o in held[i + k].Objects)
                 {
                     objects++;
-                    if (found.Objects.Any(f => f.Slot == o.Slot && f.Colour == o.Colour && f.Shape == o.Shape)) read++;
+                    var at = found.Objects.FirstOrDefault(f => f.Slot == o.Slot);
+                    if (at?.Colour == o.Colour) coloursRead++;
+                    if (at?.Shape == o.Shape) shapesRead++;
+                    if (at?.Colour == o.Colour && at?.Shape == o.Shape) read++;
                 }
             }
         }
@@ -110,6 +117,6 @@ public static class WorldQuality
             var other = (e * nn.functional.normalize(clip.EncodeText(tokenizer.EncodeBatch(wrong)), dim: -1)).sum(1);
             t2i = right.gt(other).to(ScalarType.Float32).mean().item<float>();
         }
-        return new WorldQualityReport(psnr, correct / (double)scenes, colour, shape, t2i, read / (double)Math.Max(1, objects));
+        return new WorldQualityReport(psnr, correct / (double)scenes, colour, shape, t2i, read / (double)Math.Max(1, objects), coloursRead / (double)Math.Max(1, objects), shapesRead / (double)Math.Max(1, objects));
     }
 }
