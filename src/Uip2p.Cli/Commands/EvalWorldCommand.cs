@@ -102,7 +102,7 @@ static class EvalWorldCommand
             AtomicFile.WriteAllText(Path.Combine(outDir, "summary.md"), markdown);
             if (gridRows > 0)
                 WorldGrid.Write(Path.Combine(outDir, "edits"), held, outputs, rows, rows.Select(r => r.Model).Where(m => m != "identity").ToList(), gridRows, groundTruth: !copyMode,
-                    title: copyMode ? "Held-out scenes edited with an empty instruction (the judge: is the scene unchanged?)" : null);
+                    title: copyMode ? "Empty instruction: is the input reproduced?" : null, emptyInstructions: copyMode);
             Console.WriteLine(markdown);
             AnsiConsole.MarkupLine($"wrote [green]{Markup.Escape(Path.GetFullPath(outDir))}[/] (scores.csv, scores_per_edit.csv, summary.md{(gridRows > 0 ? ", edits.png/svg/pdf" : "")})");
             return 0;

@@ -14,10 +14,11 @@ public static class WorldGrid
     /// <summary>
     /// Writes <paramref name="stem"/>.png/.svg/.pdf at the full text width of a paper: the first <paramref name="count"/>
     /// records, a column for each row named in <paramref name="shown"/> (headed by <paramref name="headers"/>, default their
-    /// names), and the ground truth unless <paramref name="groundTruth"/> is false.
+    /// names), and the ground truth unless <paramref name="groundTruth"/> is false. <paramref name="emptyInstructions"/>: the
+    /// outputs were edited with an empty instruction (reproduction), so the records' instructions are not shown.
     /// </summary>
     public static void Write(string stem, HeldOutWorld held, IReadOnlyDictionary<string, Tensor> outputs, IReadOnlyList<DemoRow> rows,
-        IReadOnlyList<string> shown, int count, bool groundTruth = true, IReadOnlyList<string>? headers = null, string? title = null)
+        IReadOnlyList<string> shown, int count, bool groundTruth = true, IReadOnlyList<string>? headers = null, string? title = null, bool emptyInstructions = false)
     {
         var records = held.Batches.Records.Take(count).ToList();
         using var batch = held.Batches.Of(records);
@@ -30,7 +31,7 @@ public static class WorldGrid
         string Verdict(string model, int i) => rows.First(r => r.Model == model).Verdicts[i].Caption;
         for (int i = 0; i < records.Count; i++)
         {
-            string instruction = string.IsNullOrEmpty(records[i].EditInstruction) ? "(no instruction)" : records[i].EditInstruction;
+            string instruction = emptyInstructions || string.IsNullOrEmpty(records[i].EditInstruction) ? "(empty instruction)" : records[i].EditInstruction;
             grid.Add(batch.Inputs[i], identity is null ? instruction : $"{instruction} | identity: {Verdict("identity", i)}");
             foreach (string c in shown) grid.Add(outputs[c][i], Verdict(c, i));
             if (groundTruth) grid.Add(batch.CleanEditedImages![i]);

@@ -161,8 +161,7 @@ public class JudgeTests
         var samples = new WorldGenerator(24).Samples().Take(80).ToList();
         List<SceneReading> Decoded(IEnumerable<Tensor> images)
         {
-            using var posterior = vae.Encode(stack(images.ToArray()) * 2 - 1);
-            var decoded = (vae.Decode(posterior.Mode()) / 2 + 0.5).clamp(0, 1);
+            var decoded = vae.RoundTrip(stack(images.ToArray()));
             return Enumerable.Range(0, samples.Count).Select(i => SceneReader.Analyse(decoded[i])).ToList();
         }
         var truth = Decoded(samples.Select(s => s.EditedImageClean));
@@ -170,7 +169,9 @@ public class JudgeTests
         int tolerant = samples.Select((s, i) => EditJudge.Judge(s.Edit, truth[i])).Count(v => v.Success);
         int strict = samples.Select((s, i) => EditJudge.Judge(s.Edit, truth[i], JudgeTolerance.Strict)).Count(v => v.Success);
         int identityPassed = samples.Select((s, i) => EditJudge.Judge(s.Edit, identity[i])).Count(v => v.Success);
-        Assert.True(tolerant >= 30 && tolerant >= 2 * strict, $"decoded ground truth: {tolerant} of {samples.Count} pass, {strict} strictly");
+        // The shipped factor-4 VAE keeps colours and most shapes: nearly every decoded ground truth passes; small objects
+        // come back rounded, which the strict reading (counted in the message) may reject and the tolerance accepts.
+        Assert.True(tolerant >= 0.9 * samples.Count, $"decoded ground truth: {tolerant} of {samples.Count} pass, {strict} strictly");
         Assert.True(identityPassed <= 2, $"decoded identity passed {identityPassed} of {samples.Count} edits");
     }
 }
