@@ -32,6 +32,14 @@ static class Check
         return File.Exists(path) ? path : throw new UsageException($"{option} {path}: no such file.");
     }
 
+    /// <summary>A <c>NAME=VALUE</c> option value split in two; <paramref name="expected"/> says what was expected.</summary>
+    public static (string Name, string Value) NameValue(string option, string value, string expected)
+    {
+        int eq = value.IndexOf('=');
+        if (eq <= 0 || eq == value.Length - 1) throw new UsageException($"{option} {value}: expected {expected}.");
+        return (value[..eq], value[(eq + 1)..]);
+    }
+
     public static string ExistingFolder(string option, string path)
     {
         if (File.Exists(path)) throw new UsageException($"{option} {path}: is a file, expected a folder.");

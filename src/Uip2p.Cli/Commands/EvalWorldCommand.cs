@@ -1,9 +1,8 @@
 using System.CommandLine;
 using Spectre.Console;
 using Uip2p.Experiments;
-using Uip2p.Notebooks;
-using Uip2p.Imaging;
 using Uip2p.IO;
+using Uip2p.Notebooks;
 using Uip2p.Pipelines;
 using static TorchSharp.torch;
 
@@ -40,7 +39,7 @@ static class EvalWorldCommand
         {
             string comps = result.GetValue(components) ?? Path.Combine(RepositoryRoot.Find(), "data", "world");
             OptionChecks.Folder("--components", comps);
-            var models = (result.GetValue(model) ?? []).Select(ParseModel).ToList();
+            var models = (result.GetValue(model) ?? []).Select(m => Check.NameValue("--model", m, "NAME=FOLDER (FOLDER 'start' for the components' editor)")).ToList();
             foreach (var (_, folder) in models)
                 if (folder != "start") EvalCommand.CheckModelFolder("--model", folder);
             if (models.Select(m => m.Name).Distinct().Count() != models.Count) throw new ArgumentException("--model: each NAME once.");
@@ -78,17 +77,15 @@ static class EvalWorldCommand
                 var last = rows[^1];
                 AnsiConsole.MarkupLine($"{Markup.Escape(name)}: judge {last.Success.Percent()}, L1 in mask {last.L1InMask.ToString("F4")}, outside {last.L1OutsideMask.ToString("F4")}");
             }
-            // Each row's images through the VAE: the most a latent editor can show of them.
-            Tensor ViaVae(Tensor images) => c.Vae.RoundTrip(images);
             if (copyMode)
             {
-                Scored("input via VAE", _ => held.CopyRow("input via VAE", (b, _) => ViaVae(b.Inputs)));
+                Scored("input via VAE", _ => held.CopyRow("input via VAE", (b, _) => c.Vae.RoundTrip(b.Inputs)));
                 foreach (var (name, folder) in models) Scored(name, p => held.CopyRow(name, Pipeline(c, folder), options, p));
             }
             else
             {
                 Scored("identity", _ => held.Row("identity", null, options));
-                Scored(WorldDemo.VaeReference, _ => held.Row(WorldDemo.VaeReference, b => ViaVae(b.CleanEditedImages!)));
+                Scored(WorldDemo.VaeReference, _ => held.Row(WorldDemo.VaeReference, b => c.Vae.RoundTrip(b.CleanEditedImages!)));
                 foreach (var (name, folder) in models) Scored(name, _ => held.Row(name, Pipeline(c, folder), options));
             }
 
@@ -108,13 +105,6 @@ static class EvalWorldCommand
             return 0;
         });
         return command;
-    }
-
-    static (string Name, string Folder) ParseModel(string value)
-    {
-        int eq = value.IndexOf('=');
-        if (eq <= 0 || eq == value.Length - 1) throw new ArgumentException($"--model {value}: expected NAME=FOLDER (FOLDER 'start' for the components' editor).");
-        return (value[..eq], value[(eq + 1)..]);
     }
 
     static InstructPix2PixPipeline Pipeline(EditingComponents c, string folder) =>

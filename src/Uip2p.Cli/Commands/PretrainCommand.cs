@@ -35,12 +35,8 @@ static class PretrainCommand
                 return 0;
             }
             if (result.GetValue(output) is null) throw new UsageException("--out is required (or --measure FOLDER to measure a pretrained folder).");
-            var editors = (result.GetValue(editor) ?? []).Select(e =>
-            {
-                int eq = e.IndexOf('=');
-                if (eq <= 0 || eq == e.Length - 1) throw new UsageException($"--editor {e}: expected NAME=MODEL.");
-                return (Name: e[..eq], Model: Check.ExistingFolder("--editor", e[(eq + 1)..]));
-            }).ToList();
+            var editors = (result.GetValue(editor) ?? []).Select(e => Check.NameValue("--editor", e, "NAME=MODEL"))
+                .Select(e => (e.Name, Model: Check.ExistingFolder("--editor", e.Value))).ToList();
             if (editors.Count > 0 && result.GetValue(ship) is null) throw new UsageException("--editor ships with the components: give --ship DIR too.");
             double s = Check.Range("--steps-scale", result.GetValue(scale), 0, 100, minExclusive: true);
             Check.OutputFolder("--out", result.GetValue(output)!);

@@ -42,7 +42,7 @@ public static class PretrainingBenchmark
             tokenizer = ClipTokenizer.FromFolder(tokenizerDir);
         }
         finally { Directory.Delete(tokenizerDir, recursive: true); }
-        var clipConfig = config.Clip with { Text = config.Clip.Text with { VocabSize = tokenizer.VocabularySize, BosTokenId = tokenizer.StartId, EosTokenId = tokenizer.EndId, PadTokenId = tokenizer.PadId } };
+        var clipConfig = config.ClipFor(tokenizer);
         Seeding.SeedEverything(config.Seed);
         var vae = new AutoencoderKL(config.Vae);
         var text = new ClipTextModel(clipConfig.Text);

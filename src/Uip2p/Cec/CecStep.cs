@@ -147,7 +147,6 @@ public sealed class CecStep(UNet2DConditionModel unet, EditingComponents compone
         }
     }
 
-
     Tensor Timesteps(int count, Generator generator, Device device) =>
         Options.ForwardStart == ForwardStart.PureNoise
             ? full([count], components.Schedule.Length - 1, dtype: ScalarType.Int64, device: device)

@@ -100,6 +100,12 @@ public sealed record PretrainConfig
         Vision = new ClipVisionConfig { HiddenSize = 96, IntermediateSize = 384, NumHiddenLayers = 3, NumAttentionHeads = 4, ImageSize = 64, PatchSize = 8, ProjectionDim = 64 },
     };
 
+    /// <summary>The CLIP config with the text tower sized to <paramref name="tokenizer"/>'s vocabulary and special tokens.</summary>
+    public ClipConfig ClipFor(Text.ClipTokenizer tokenizer) => Clip with
+    {
+        Text = Clip.Text with { VocabSize = tokenizer.VocabularySize, BosTokenId = tokenizer.StartId, EosTokenId = tokenizer.EndId, PadTokenId = tokenizer.PadId },
+    };
+
     /// <summary>The text-to-image UNet on 16×16×4 latents (4 input channels: the world's "Stable Diffusion").</summary>
     public UNet2DConditionConfig Unet { get; init; } = new()
     {

@@ -124,7 +124,7 @@ public sealed class WorldPretraining(PretrainConfig config, string output, Actio
     bool TrainClip()
     {
         Seeding.SeedEverything(Config.Seed + 1);
-        var config = Config.Clip with { Text = Config.Clip.Text with { VocabSize = _tokenizer.VocabularySize, BosTokenId = _tokenizer.StartId, EosTokenId = _tokenizer.EndId, PadTokenId = _tokenizer.PadId } };
+        var config = Config.ClipFor(_tokenizer);
         var clip = new ClipModel(config);
         // Half the batch are scenes, half their shape twins.
         Optimise("clip", clip, Config.ClipSteps, Config.ClipBatch / 2, Config.ClipLearningRate, new ClipObjective(clip, _data, _tokenizer));
