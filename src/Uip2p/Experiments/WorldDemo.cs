@@ -72,12 +72,15 @@ public sealed class WorldDemo(DemoOptions options, string output)
         }
 
         Log?.Invoke($"editing {Options.HeldOutRecords} held-out scenes with each model");
-        var models = new (string Name, Func<InstructPix2PixPipeline> Pipeline)[]
+        var models = new List<(string Name, Func<InstructPix2PixPipeline> Pipeline)>
         {
             ("untrained start", () => components.Pipeline(components.LoadEditor())),
             ("supervised", () => InstructPix2PixPipeline.Load(results["supervised"].ModelFolder)),
             ("uip2p", () => InstructPix2PixPipeline.Load(results["uip2p"].ModelFolder)),
         };
+        // Editors shipped with the components (the full recipe's, data/README.md), scored on the same held-out edits.
+        var shipped = ShippedEditors(Options.Components);
+        foreach (var (name, folder) in shipped) models.Add((name, () => components.Pipeline(DiffusersFolder.LoadUNet(folder))));
         var edits = new Dictionary<string, Tensor>();
         var rows = new List<DemoRow>();
         void Add((DemoRow Row, Tensor Outputs) scored) { rows.Add(scored.Row); edits[scored.Row.Model] = scored.Outputs; }
@@ -89,11 +92,23 @@ public sealed class WorldDemo(DemoOptions options, string output)
         var report = new DemoReport(output, rows, clock.Elapsed);
         DemoRows.WriteCsv(Path.Combine(output, "scores.csv"), rows);
         DemoRows.WritePerEditCsv(Path.Combine(output, "scores_per_edit.csv"), rows);
-        WorldGrid.Write(Path.Combine(output, "edits"), held, edits, rows, ["untrained start", "supervised", "uip2p"], Options.GridRows,
-            headers: ["untrained start", "supervised", "UIP2P (CEC)"]);
+        WorldGrid.Write(Path.Combine(output, "edits"), held, edits, rows, ["untrained start", "supervised", "uip2p", .. shipped.Select(s => s.Name)], Options.GridRows,
+            headers: ["untrained start", "supervised (live)", "UIP2P (live)", .. shipped.Select(s => s.Name)]);
         WriteCurves(output, results);
         AtomicFile.WriteAllText(Path.Combine(output, "summary.md"), report.ToMarkdown());
         return report with { Elapsed = clock.Elapsed };
+    }
+
+    /// <summary>
+    /// The editors shipped beside the components, <c>editors/NAME/</c> (an editing UNet each), as rows named
+    /// <c>shipped NAME</c> in name order; none when the folder has no editors.
+    /// </summary>
+    public static IReadOnlyList<(string Name, string Folder)> ShippedEditors(string components)
+    {
+        string dir = Path.Combine(components, "editors");
+        if (!Directory.Exists(dir)) return [];
+        return Directory.GetDirectories(dir).Order(StringComparer.Ordinal)
+            .Select(d => ($"shipped {Path.GetFileName(d)}", d)).ToList();
     }
 
     /// <summary>The reference row's name: the clean ground truth encoded and decoded by the components' VAE.</summary>
@@ -149,7 +164,9 @@ public sealed record DemoReport(string Folder, IReadOnlyList<DemoRow> Models, Ti
         sb.AppendLine("(pixels in [0,1], lower is better), inside the edit mask (did the edit happen?) and outside it (was the rest kept?).");
         sb.AppendLine("Judge: the scene read back from each image and compared with the edit's ground-truth scene (`EditJudge`): the asked change");
         sb.AppendLine("happened, the rest (untouched objects, background) kept, success = both. *identity* returns the input unchanged;");
-        sb.AppendLine($"*{WorldDemo.VaeReference}* is the clean ground truth encoded and decoded by the shipped VAE — the most a latent editor can show.\n");
+        sb.AppendLine($"*{WorldDemo.VaeReference}* is the clean ground truth encoded and decoded by the shipped VAE — the most a latent editor can show.");
+        sb.AppendLine("*supervised* and *uip2p* were trained live in this run from the shipped editor start; *shipped NAME* rows are the editors");
+        sb.AppendLine("shipped with the components (data/world/editors/, trained by scripts/world-recipe.sh), scored on the same edits.\n");
         sb.Append(DemoRows.Markdown(Models));
         return sb.ToString();
     }
