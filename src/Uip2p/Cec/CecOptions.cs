@@ -65,6 +65,14 @@ public sealed record CecOptions
     /// </summary>
     public double ConditioningDropout { get; init; } = 0.05;
 
+    /// <summary>
+    /// Views the CLIP losses average each image's embedding over (<see cref="ClipViews"/>; 1: the image alone, the
+    /// paper's). Views are the image shifted by up to ±<see cref="ClipShift"/> px, the same shifts for input, edit and
+    /// reconstruction.
+    /// </summary>
+    public int ClipViews { get; init; } = 1;
+    public int ClipShift { get; init; } = 2;   // the world CLIP's own training shifts
+
     /// <summary>Weight of L_uncond on the dropped rows.</summary>
     public double UnconditionalWeight { get; init; } = 1.0;
 }

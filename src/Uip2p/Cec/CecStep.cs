@@ -122,12 +122,13 @@ public sealed class CecStep(UNet2DConditionModel unet, EditingComponents compone
 
             // 3. The losses; CLIP is frozen, its gradients reach the images.
             var input = x.index_select(0, rows);
+            var views = ClipViews.Draw(Options.ClipViews, Options.ClipShift, generator);
             Tensor imageInput, textInput, textEdit;
-            using (no_grad()) imageInput = c.Clip.EncodeImage(input);
+            using (no_grad()) imageInput = views.Embed(c.Clip, input);
             textInput = c.EncodeCaptions(cycle.Select(i => batch.InputCaptions[i]).ToList());
             textEdit = c.EncodeCaptions(cycle.Select(i => batch.EditedCaptions[i]).ToList());
-            var imageEdit = c.Clip.EncodeImage(edited);
-            var imageRecon = c.Clip.EncodeImage(reconstructed);
+            var imageEdit = views.Embed(c.Clip, edited);
+            var imageRecon = views.Embed(c.Clip, reconstructed);
 
             var lClip = CecLosses.ClipDirection(imageEdit, imageInput, textEdit, textInput);
             var lSim = CecLosses.Similarity(imageEdit, textEdit);

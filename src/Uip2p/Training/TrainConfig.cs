@@ -144,6 +144,7 @@ public sealed record TrainConfig
         Require(Schedule is "cosine" or "constant", $"'schedule' must be cosine or constant (is '{Schedule}').");
         Require(ValidationData != null || (ValidationFraction > 0 && ValidationFraction < 1), $"'validation_fraction' must be in (0,1) (is {ValidationFraction}).");
         Require(EmaDecay is null or (> 0 and < 1), $"'ema_decay' must be in (0,1) (is {EmaDecay}).");
+        Require(Cec.ClipViews is >= 1 and <= 64 && Cec.ClipShift is >= 0 and <= 32, $"'cec.clip_views' must be 1–64 and 'cec.clip_shift' 0–32 px (are {Cec.ClipViews}, {Cec.ClipShift}).");
         Require(Cec.TimestepMin >= 0 && Cec.TimestepMax > Cec.TimestepMin && Cec.TimestepMax <= 1000, $"'cec.timestep_min/max' must satisfy 0 ≤ min < max ≤ 1000 (are {Cec.TimestepMin}, {Cec.TimestepMax}).");
         Require(CheckpointEvery > 0 && ValidateEvery > 0 && LogEvery > 0 && SampleEvery > 0, "'*_every' values must be positive.");
         return this;

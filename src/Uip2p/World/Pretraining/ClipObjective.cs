@@ -1,4 +1,5 @@
 using TorchSharp;
+using Uip2p.Cec;
 using Uip2p.Models.Clip;
 using Uip2p.Objectives;
 using Uip2p.Runtime;
@@ -47,12 +48,5 @@ public sealed class ClipObjective(ClipModel clip, PretrainScenes data, ClipToken
     static Tensor SoftCrossEntropy(Tensor logits, Tensor targets) => -(targets * logits.log_softmax(1)).sum(1).mean();
 
     /// <summary>±2 px random translation (edge-replicated).</summary>
-    static Tensor Shift(Tensor images, Random random)
-    {
-        int dx = random.Next(-2, 3), dy = random.Next(-2, 3);
-        if (dx == 0 && dy == 0) return images;
-        var padded = nn.functional.pad(images, [2, 2, 2, 2], PaddingModes.Replicate);
-        long h = images.shape[2], w = images.shape[3];
-        return padded[.., .., (2 + dy)..(2 + dy + (int)h), (2 + dx)..(2 + dx + (int)w)];
-    }
+    static Tensor Shift(Tensor images, Random random) => ClipViews.Shift(images, random.Next(-2, 3), random.Next(-2, 3), pad: 2);
 }
