@@ -185,6 +185,9 @@ public class TrainerTests
         Assert.Contains("steps", Assert.Throws<InvalidDataException>(() => TrainConfig.Load(path)).Message);
         File.WriteAllText(path, "{ \"components\": \"c\", \"data\": \"d\", \"learning_rate\": -1 }");
         Assert.Contains("learning_rate", Assert.Throws<InvalidDataException>(() => TrainConfig.Load(path)).Message);
+        File.WriteAllText(path, "{ \"components\": \"c\", \"data\": \"d\", \"cec\": { \"clip_views\": 0 } }");
+        Assert.Contains("cec.clip_views", Assert.Throws<InvalidDataException>(() => TrainConfig.Load(path)).Message);
+        Assert.Equal(4, TrainConfig.Load(WriteConfig(dir, TinyWorld.Config()), ["cec.clip_views=4"]).Cec.ClipViews);
         Assert.Contains("key=value", Assert.Throws<ArgumentException>(() => TrainConfig.Load(WriteConfig(dir, TinyWorld.Config()), ["steps"])).Message);
     }
 
