@@ -47,15 +47,15 @@ train() {
   stamp "$name ($steps steps)"
   uip2p train --threads 1 --config "$root/configs/$config" --out "$run" "${resume[@]}" --set "components=$components" \
     --set "data=$(cd "$out/data/$data" && pwd)" --set "steps=$steps" --set sample_every=1000000 --set tensor_board=false \
-    --set checkpoint_every=500 --set validate_every=500 "$@" > "$out/logs/$name.log" 2>&1
+    "$@" > "$out/logs/$name.log" 2>&1
 }
 # Two runs at a time, each logging to OUT/logs/NAME.log; a failed run stops the recipe.
 mkdir -p "$out/logs"
-supervised=(--set learning_rate=0.0003)
+supervised=(--set learning_rate=0.0003 --set checkpoint_every=500 --set validate_every=500)
 train supervised-clean supervised-world.json clean "$supervised_steps" "${supervised[@]}" & p1=$!
 train supervised-biased supervised-world.json biased "$supervised_steps" "${supervised[@]}" & p2=$!
 wait $p1 && wait $p2
-cec=(--set learning_rate=0.0002 --set cec.weights.clip=5 --set cec.weights.similarity=2 --set cec.weights.attention=0.1 --set cec.clip_views=4)
+cec=(--set checkpoint_every=200 --set validate_every=200 --set learning_rate=0.0002 --set cec.weights.clip=5 --set cec.weights.similarity=2 --set cec.weights.attention=0.1 --set cec.clip_views=4)
 train uip2p-seed0 cec-world.json clean "$cec_steps" "${cec[@]}" --set seed=0 & p1=$!
 train uip2p-seed1 cec-world.json clean "$cec_steps" "${cec[@]}" --set seed=1 & p2=$!
 wait $p1 && wait $p2

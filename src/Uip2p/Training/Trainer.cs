@@ -193,9 +193,19 @@ public sealed class Trainer
         JsonNode? before;
         try { before = JsonNode.Parse(File.ReadAllText(savedConfig)); }
         catch (System.Text.Json.JsonException e) { throw new InvalidDataException($"{savedConfig} is not valid JSON ({e.Message.Split(". ")[0]}).", e); }
+        // A key the saved config lacks was added to the workbench later: the run was trained with its default.
+        FillDefaults(before, JsonNode.Parse(new TrainConfig().ToJson()));
         var changed = new List<string>();
         Diff(before, JsonNode.Parse(config.ToJson()), "", changed);
         return changed.Where(k => !ResumableChanges.Contains(k)).ToList();
+    }
+
+    static void FillDefaults(JsonNode? saved, JsonNode? defaults)
+    {
+        if (saved is not JsonObject s || defaults is not JsonObject d) return;
+        foreach (var (key, value) in d)
+            if (!s.ContainsKey(key)) s[key] = value?.DeepClone();
+            else FillDefaults(s[key], value);
     }
 
     /// <summary>The dotted keys whose values differ between two configs as JSON (also used to compare ablation plans).</summary>

@@ -36,5 +36,14 @@ public class RunCacheTests
         Assert.Contains("'learning_rate'", e.Message);
         Assert.Contains(run, e.Message);
         Assert.False(Directory.Exists(model + ".partial"));
+
+        // A run saved before a setting existed was trained with its default: still the same run, unless the setting changes.
+        string saved = Path.Combine(run, "config.json");
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(saved))!.AsObject();
+        json["cec"]!.AsObject().Remove("clip_views");
+        File.WriteAllText(saved, json.ToJsonString());
+        Assert.Equal(RunState.Finished, RunCache.Inspect(config, run));
+        Assert.Contains("'cec.clip_views'", Assert.Throws<InvalidOperationException>(() =>
+            RunCache.Inspect(config with { Cec = config.Cec with { ClipViews = 4 } }, run)).Message);
     }
 }
