@@ -49,16 +49,22 @@ train() {
     --set "data=$(cd "$out/data/$data" && pwd)" --set "steps=$steps" --set sample_every=1000000 --set tensor_board=false \
     "$@" > "$out/logs/$name.log" 2>&1
 }
-# Two runs at a time, each logging to OUT/logs/NAME.log; a failed run stops the recipe.
+# Two runs at a time, each logging to OUT/logs/NAME.log; a failed run stops the recipe once its partner is done.
+both() {
+  local failed=0
+  wait "$1" || failed=1
+  wait "$2" || failed=1
+  if ((failed)); then echo "world-recipe: a training run failed; see $out/logs/" >&2; exit 1; fi
+}
 mkdir -p "$out/logs"
 supervised=(--set learning_rate=0.0003 --set checkpoint_every=500 --set validate_every=500)
 train supervised-clean supervised-world.json clean "$supervised_steps" "${supervised[@]}" & p1=$!
 train supervised-biased supervised-world.json biased "$supervised_steps" "${supervised[@]}" & p2=$!
-wait $p1 && wait $p2
+both $p1 $p2
 cec=(--set checkpoint_every=200 --set validate_every=200 --set learning_rate=0.0002 --set cec.weights.clip=5 --set cec.weights.similarity=2 --set cec.weights.attention=0.1 --set cec.clip_views=4)
 train uip2p-seed0 cec-world.json clean "$cec_steps" "${cec[@]}" --set seed=0 & p1=$!
 train uip2p-seed1 cec-world.json clean "$cec_steps" "${cec[@]}" --set seed=1 & p2=$!
-wait $p1 && wait $p2
+both $p1 $p2
 
 editors=(--model start=start --model supervised-clean="$out/runs/supervised-clean/model" --model supervised-biased="$out/runs/supervised-biased/model"
   --model uip2p-seed0="$out/runs/uip2p-seed0/model" --model uip2p-seed1="$out/runs/uip2p-seed1/model")
