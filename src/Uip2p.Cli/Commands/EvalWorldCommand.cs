@@ -108,7 +108,5 @@ static class EvalWorldCommand
     }
 
     static InstructPix2PixPipeline Pipeline(EditingComponents c, string folder) =>
-        folder == "start" ? c.Pipeline(c.LoadEditor())
-        : File.Exists(Path.Combine(folder, "model_index.json")) ? InstructPix2PixPipeline.Load(folder)
-        : c.Pipeline(DiffusersFolder.LoadUNet(folder));   // a shipped editor: its UNet alone, with these components
+        folder == "start" ? c.Pipeline(c.LoadEditor()) : c.PipelineFor(folder);
 }

@@ -80,7 +80,7 @@ public sealed class WorldDemo(DemoOptions options, string output)
         };
         // Editors shipped with the components (the full recipe's, data/README.md), scored on the same held-out edits.
         var shipped = ShippedEditors(Options.Components);
-        foreach (var (name, folder) in shipped) models.Add((name, () => components.Pipeline(DiffusersFolder.LoadUNet(folder))));
+        foreach (var (name, folder) in shipped) models.Add((name, () => components.PipelineFor(folder)));
         var edits = new Dictionary<string, Tensor>();
         var rows = new List<DemoRow>();
         void Add((DemoRow Row, Tensor Outputs) scored) { rows.Add(scored.Row); edits[scored.Row.Model] = scored.Outputs; }

@@ -147,6 +147,13 @@ public sealed class EditingComponents
     /// <summary>An editing pipeline over these components and a UNet.</summary>
     public InstructPix2PixPipeline Pipeline(UNet2DConditionModel unet) => new(unet, Vae, Scheduler, TextEncoder, Tokenizer);
 
+    /// <summary>
+    /// The editor in <paramref name="folder"/>: a whole InstructPix2Pix folder (<c>model_index.json</c>) as it is, or an
+    /// editing UNet folder alone (a shipped editor, <c>editors/NAME/</c>) with these components.
+    /// </summary>
+    public InstructPix2PixPipeline PipelineFor(string folder) =>
+        File.Exists(Path.Combine(folder, "model_index.json")) ? InstructPix2PixPipeline.Load(folder) : Pipeline(DiffusersFolder.LoadUNet(folder));
+
     /// <summary>Per-token text states <c>[N, T, D]</c> of the UNet's text encoder (no gradients).</summary>
     public Tensor EncodeInstructions(IReadOnlyList<string> texts, out IReadOnlyList<int> lengths)
     {
