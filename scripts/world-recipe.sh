@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
 # The whole world recipe in one resumable, deterministic command (issue 12): the pretrained components, then the three
 # editors trained on the same world records from the components' editor/ start, then their scores on held-out edits.
-#   scripts/world-recipe.sh [OUT] [--ship DIR]      (OUT defaults to runs/world-recipe)
+#   scripts/world-recipe.sh [OUT] [--ship DIR] [--verify DIR]      (OUT defaults to runs/world-recipe)
 # Rerun the same command after an interruption: every stage resumes from its last checkpoint or is skipped when done.
 # --ship DIR writes the float16 copy with its quality.json and the editors under DIR/editors/ (how data/world is made).
+# --verify DIR ships this run to OUT/shipped and compares every weight file with DIR's byte for byte (e.g. data/world):
+#   exit status 1 when one differs or is missing.
 # Sizes: UIP2P_RECIPE_RECORDS (8000), UIP2P_RECIPE_SUPERVISED_STEPS (6000), UIP2P_RECIPE_CEC_STEPS (800).
 # Editors train two at a time with one LibTorch thread each (the results depend on the thread count; keep it for bit-exact reruns).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="runs/world-recipe"
 ship=""
+verify=""
 while (($#)); do
   case "$1" in
     --ship) ship="$2"; shift 2 ;;
-    -h|--help) sed -n 2,8p "${BASH_SOURCE[0]}"; exit 0 ;;
+    --verify) verify="$2"; shift 2 ;;
+    -h|--help) sed -n 2,10p "${BASH_SOURCE[0]}"; exit 0 ;;
     *) out="$1"; shift ;;
   esac
 done
@@ -68,18 +72,36 @@ both $p1 $p2
 
 editors=(--model start=start --model supervised-clean="$out/runs/supervised-clean/model" --model supervised-biased="$out/runs/supervised-biased/model"
   --model uip2p-seed0="$out/runs/uip2p-seed0/model" --model uip2p-seed1="$out/runs/uip2p-seed1/model")
-stamp "held-out edits, judged (the demo's sampler: strength 0.7, s_T 7.5)"
-uip2p eval world --components "$components" --count 300 --out "$out/eval" "${editors[@]}"
+# Each scoring is skipped once its summary.md exists (delete the folder to score again).
+evaluate() {
+  local dir="$1" what="$2"; shift 2
+  if [[ -f "$out/$dir/summary.md" ]]; then stamp "$what: scored"; return; fi
+  stamp "$what"
+  uip2p eval world --components "$components" --count 300 --out "$out/$dir" "$@"
+}
+evaluate eval "held-out edits, judged (the demo's sampler: strength 0.7, s_T 7.5)" "${editors[@]}"
 # The setting the long runs prefer, chosen on validation edits of another world seed (2001), never on these.
-stamp "held-out edits, judged (strength 0.85, s_T 3)"
-uip2p eval world --components "$components" --count 300 --out "$out/eval-tuned" --strength 0.85 --text-guidance 3 "${editors[@]}"
-stamp "the editor start reproducing its input (empty instruction, from pure noise)"
-uip2p eval world --components "$components" --count 300 --out "$out/eval-copy" --model start=start --copy --strength 1.0
+evaluate eval-tuned "held-out edits, judged (strength 0.85, s_T 3)" --strength 0.85 --text-guidance 3 "${editors[@]}"
+evaluate eval-copy "the editor start reproducing its input (empty instruction, from pure noise)" --model start=start --copy --strength 1.0
 
-if [[ -n "$ship" ]]; then
-  stamp "shipping to $ship"
-  uip2p pretrain --out "$components" --evaluate false --ship "$ship" \
+ship_to() {
+  stamp "shipping to $1"
+  uip2p pretrain --out "$components" --evaluate false --ship "$1" \
     --editor uip2p="$out/runs/uip2p-seed0/model" --editor supervised-clean="$out/runs/supervised-clean/model" \
     --editor supervised-biased="$out/runs/supervised-biased/model"
+}
+if [[ -n "$ship" ]]; then ship_to "$ship"; fi
+if [[ -n "$verify" ]]; then
+  shipped="${ship:-$out/shipped}"
+  if [[ -z "$ship" ]]; then ship_to "$shipped"; fi
+  stamp "comparing $shipped with $verify, byte for byte"
+  differ=0
+  while IFS= read -r file; do
+    if cmp -s "$shipped/$file" "$verify/$file"; then echo "identical  $file"; else echo "DIFFERS    $file"; differ=1; fi
+  done < <(cd "$shipped" && find . -name '*.safetensors' | sort)
+  while IFS= read -r file; do
+    [[ -f "$shipped/$file" ]] || { echo "MISSING    $file (in $verify, not made by this run)"; differ=1; }
+  done < <(cd "$verify" && find . -name '*.safetensors' | sort)
+  ((differ == 0)) || { echo "world-recipe: $shipped differs from $verify" >&2; exit 1; }
 fi
 stamp "done: $out"
